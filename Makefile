@@ -1,0 +1,43 @@
+# artcolor: every target first makes .venv (python3 -m venv, pip install -e ".[dev]") if it is missing,
+# and installs Debian's chromium + chromium-driver where a browser is needed. Idempotent and quiet.
+SHELL := /bin/bash
+VENV  ?= .venv
+BIN   := $(VENV)/bin
+HOST  ?= 127.0.0.1
+PORT  ?= 8000
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PIP_QUIET := -q --disable-pip-version-check
+
+.PHONY: venv chromium serve test export-check report data train bench clean
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: settings.ini setup.py
+	@test -x $(BIN)/python || python3 -m venv $(VENV)
+	@echo "installing artcolor and its dev tools into $(VENV) ..."
+	@$(BIN)/python -m pip install $(PIP_QUIET) -e ".[dev]" 2> >(grep -v "WARNING: Location" >&2)
+	@touch $@
+
+chromium:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  echo "installing Debian's chromium and chromium-driver ..."; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+## The main job: serve the bundled model on http://$(HOST):$(PORT) (docs at /docs).
+serve: venv
+	$(BIN)/uvicorn api.main:app --host $(HOST) --port $(PORT)
+
+## The package is generated from nbs/: nbdev_export must not change it.
+export-check: venv
+	@sum() { find artcolor -name '*.py' -exec sha256sum {} + | sort; }; before=$$(sum); \
+	$(BIN)/nbdev_export; \
+	if [ "$$before" != "$$(sum)" ]; then \
+	  echo "FAIL: nbdev_export changed artcolor/ -- the package was out of step with nbs/ (never hand-edit artcolor/; edit the notebook, run nbdev_export, commit both)." >&2; \
+	  git status --short -- artcolor >&2; exit 1; fi
+
+test: venv chromium export-check
+	$(BIN)/nbdev_test
+	$(BIN)/python -m pytest tests/ -q
+
+clean:
+	rm -rf _build nbs/_build _proc .pytest_cache
