@@ -9,13 +9,14 @@ import os
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-import anyio
+import asyncio
+
 import cv2
 from fastapi import FastAPI, File, HTTPException, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from artcolor.features import ImageError, sniff_format
-from artcolor.predict import Predictor
+from artcolor.predict import MicroBatcher, Predictor
 
 
 @dataclass
@@ -24,7 +25,7 @@ class Settings:
     model_path: str | None = field(default_factory=lambda: os.environ.get('ARTCOLOR_MODEL'))
     max_upload_bytes: int = field(default_factory=lambda: int(float(os.environ.get('ARTCOLOR_MAX_UPLOAD_MB', '10')) * 1_000_000))
     max_batch_files: int = field(default_factory=lambda: int(os.environ.get('ARTCOLOR_MAX_BATCH_FILES', '32')))
-    decode_workers: int = field(default_factory=lambda: int(os.environ.get('ARTCOLOR_DECODE_WORKERS', '4')))
+    max_model_batch: int = field(default_factory=lambda: int(os.environ.get('ARTCOLOR_MAX_MODEL_BATCH', '32')))
 
 
 # ---- response models -------------------------------------------------------------------------
@@ -134,8 +135,11 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.predictor = predictor or Predictor.load(settings.model_path)
-        app.state.limiter = anyio.CapacityLimiter(settings.decode_workers)
+        cv2.setNumThreads(1)  # one process per core (uvicorn --workers): OpenCV's own threads only contend
+        # concurrent requests share one model call (see artcolor.predict.MicroBatcher); decoding runs off the loop
+        app.state.batcher = MicroBatcher(app.state.predictor.predict_images, settings.max_model_batch).start()
         yield
+        await app.state.batcher.stop()
 
     app = FastAPI(title='artcolor', version='0.1.0', lifespan=lifespan,
                   description='Classify an artwork image into a Google Arts & Culture colour family. '
@@ -161,12 +165,8 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
         return data
 
     async def classify_many(request: Request, blobs: list[bytes]):
-        "Predictions for decoded-and-sniffed bytes, computed in a worker thread."
-        p = request.app.state.predictor
-        try:
-            return await anyio.to_thread.run_sync(p.predict_images, blobs, limiter=request.app.state.limiter)
-        except (cv2.error, ValueError, MemoryError) as e:  # an input that breaks a decoder is still the input's fault
-            raise HTTPException(422, f'could not process the image: {e}'.splitlines()[0]) from None
+        "Predictions for sniffed bytes; a failure of one image stays in its own Prediction's `error`."
+        return await asyncio.gather(*(request.app.state.batcher.submit(b) for b in blobs))
 
     @app.get('/health', response_model=Health, summary='Liveness, with the loaded model')
     async def health(request: Request):

@@ -1,0 +1,61 @@
+"""End to end through the installed `artcolor` command, against a replica the scraper has not seen in
+the notebooks: other families, other tile counts, a different batch size, dead and corrupt images."""
+import os, subprocess, sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from artcolor.replica import ReplicaSite
+
+ARTCOLOR = str(Path(sys.executable).with_name('artcolor'))
+
+
+@pytest.fixture(scope='module')
+def site():
+    s = ReplicaSite({'GREEN': 23, 'YELLOW': 17, 'PURPLE': 9}, batch=7, load_delay_ms=400, late_every=3, late_ms=800,
+                    dead={'green0004'}, corrupt={'yellow0011'}, slow={'purple0002'}, slow_s=1.0).start()
+    yield s
+    s.stop()
+
+
+def run(*args, cwd=None):
+    return subprocess.run([ARTCOLOR, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def test_scrape_download_features_predict(site, tmp_path):
+    r = run('scrape', '--colors', 'GREEN', 'YELLOW', 'PURPLE', '--out', tmp_path, '--base-url', site.base_url,
+            '--workers', 2, '--pause', 0.05)
+    assert r.returncode == 0, r.stderr
+    assert 'scraped 49 tiles from 3 families' in r.stdout
+    m = pd.read_csv(tmp_path / 'pictures.csv', keep_default_na=False)
+    assert m.groupby('color').size().to_dict() == {'GREEN': 23, 'PURPLE': 9, 'YELLOW': 17}
+    assert not m.duplicated(['color', 'page_url']).any() and (m.image_url != '').all()
+
+    r = run('scrape', '--colors', 'PURPLE', '--out', tmp_path, '--base-url', site.base_url, '--pause', 0)   # re-run merges
+    assert r.returncode == 0 and len(pd.read_csv(tmp_path / 'pictures.csv')) == 49
+
+    r = run('download', tmp_path, '--size', 96, '--concurrency', 8)
+    assert r.returncode == 0, r.stderr
+    assert 'download: 47 ok, 1 missing, 1 failed of 49' in r.stdout
+    requests_after_first = sum(site.requests.values())
+    assert run('download', tmp_path).returncode == 0
+    assert sum(site.requests.values()) - requests_after_first == 2          # only the two that are not ok
+
+    r = run('features', tmp_path, '--jobs', 2)
+    assert r.returncode == 0, r.stderr
+    f = pd.read_csv(tmp_path / 'features.csv')
+    assert len(f) == 47 and {'color', 'b_bgr_mean', 'b_lab_std'} <= set(f.columns)
+
+    imgs = sorted((tmp_path / 'img').glob('green*.jpg'))[:3]
+    r = run('predict', *imgs)
+    assert r.returncode == 0, r.stderr
+    assert [line.split('\t')[1] for line in r.stdout.splitlines()] == ['GREEN'] * 3
+
+
+def test_scrape_reports_a_dead_site(tmp_path):
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    r = run('scrape', '--colors', 'RED', '--out', tmp_path, '--base-url', f'http://127.0.0.1:{port}')
+    assert r.returncode == 1 and 'FAILED' in r.stdout and 'ERR_CONNECTION_REFUSED' in r.stdout
