@@ -35,9 +35,32 @@ export-check: venv
 	  echo "FAIL: nbdev_export changed artcolor/ -- the package was out of step with nbs/ (never hand-edit artcolor/; edit the notebook, run nbdev_export, commit both)." >&2; \
 	  git status --short -- artcolor >&2; exit 1; fi
 
+## Every notebook as a test, the report built (executed, warnings fatal), then pytest (API, browser, report).
 test: venv chromium export-check
 	$(BIN)/nbdev_test
+	$(BIN)/python tools/book.py
 	$(BIN)/python -m pytest tests/ -q
+
+## The published report: _build/html/index.html (offline; executes every chapter; needs Chromium for chapters 1-2).
+report: venv chromium
+	$(BIN)/python tools/book.py
+
+## Scrape the real site, download the thumbnails, extract features (needs the internet).
+data: venv chromium
+	$(BIN)/artcolor scrape --out data/raw
+	$(BIN)/artcolor download data/raw
+	$(BIN)/artcolor features data/raw
+	mkdir -p data/processed && cp data/raw/features.csv data/processed/features.csv
+
+## Select and export a model (data/processed/features.csv if present, else the reference rows) to models/.
+train: venv
+	$(BIN)/artcolor train $(if $(FULL),--full)
+
+## Benchmarks: each prints a ratio against its baseline measured in the same run.
+bench: venv
+	$(BIN)/python benchmarks/features.py
+	$(BIN)/python benchmarks/download.py
+	$(BIN)/python benchmarks/api.py
 
 clean:
 	rm -rf _build nbs/_build _proc .pytest_cache

@@ -1,0 +1,102 @@
+"""Build the report: the notebooks in nbs/ as a Jupyter Book (1.x), executed afresh.
+
+    python tools/book.py            # prepare _build/book_src, then build _build/html (clean, -n -W --keep-going)
+    python tools/book.py --prepare  # only write the Jupyter Book source folder
+
+Jupyter Book knows nothing of nbdev. Preparing copies every notebook of nbs/_toc.yml into a build
+folder and turns nbdev's `#|` directives into what Jupyter Book understands:
+- `#| default_exp …` cells are dropped; `#| export`-style lines are removed (the code stays);
+- `#| hide` cells get the `remove-cell` tag: they still run (they hold the test imports) but do not show;
+- `#| echo: false` / `#| hide_input` cells get `remove-input`;
+- `#| slow` / `#| network` cells get `skip-execution`: shown, never run (as nbdev_test skips them);
+- `#| label: fig-…` and `#| fig-cap: …` become myst-nb figure metadata (a numbered caption and a target).
+"""
+from __future__ import annotations
+
+import argparse, json, re, shutil, subprocess, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NBS, SRC, OUT = ROOT / 'nbs', ROOT / '_build' / 'book_src', ROOT / '_build'
+DIRECTIVE = re.compile(r'^\s*#\|\s?(.*)$')
+SKIP_FLAGS = {'slow', 'network'}
+
+
+def split_directives(source: str) -> tuple[dict, str]:
+    "Leading `#|` lines as {name: value or True}, and the code without them."
+    lines, opts = source.splitlines(), {}
+    while lines and DIRECTIVE.match(lines[0]):
+        body = DIRECTIVE.match(lines.pop(0))[1].strip()
+        key, _, value = body.partition(':') if ':' in body.split(' ')[0] else (body.split(' ')[0], '', ' '.join(body.split(' ')[1:]))
+        opts[key.strip()] = value.strip().strip('"') or True
+    return opts, '\n'.join(lines)
+
+
+def convert_cell(cell: dict) -> dict | None:
+    "The cell as Jupyter Book should see it, or None to drop it."
+    if cell['cell_type'] != 'code': return cell
+    src = cell['source'] if isinstance(cell['source'], str) else ''.join(cell['source'])
+    opts, code = split_directives(src)
+    if 'default_exp' in opts: return None
+    meta = dict(cell.get('metadata', {}))
+    tags = list(meta.get('tags', []))
+    if 'hide' in opts: tags.append('remove-cell')
+    if opts.get('echo') == 'false' or 'hide_input' in opts: tags.append('remove-input')
+    if SKIP_FLAGS & set(opts): tags.append('skip-execution')
+    if 'label' in opts or 'fig-cap' in opts:
+        meta.setdefault('mystnb', {})['figure'] = {k: v for k, v in (('name', opts.get('label')), ('caption', opts.get('fig-cap'))) if v}
+    if tags: meta['tags'] = tags
+    return {**cell, 'source': code, 'metadata': meta, 'outputs': [], 'execution_count': None}
+
+
+def toc_files() -> list[str]:
+    "Notebook names listed in nbs/_toc.yml, in order."
+    import yaml
+    toc = yaml.safe_load((NBS / '_toc.yml').read_text())
+    files = [toc['root']]
+    for part in toc.get('parts', [toc]):
+        files += [c['file'] for c in part.get('chapters', [])]
+    return files
+
+
+def prepare(src: Path = NBS, dst: Path = SRC) -> list[Path]:
+    "Write the Jupyter Book source folder; returns the notebooks written."
+    shutil.rmtree(dst, ignore_errors=True); dst.mkdir(parents=True)
+    for cfg in ('_config.yml', '_toc.yml'): shutil.copy(src / cfg, dst / cfg)
+    written = []
+    for name in toc_files():
+        nb = json.loads((src / f'{name}.ipynb').read_text())
+        nb['cells'] = [c for c in map(convert_cell, nb['cells']) if c is not None]
+        (dst / f'{name}.ipynb').write_text(json.dumps(nb, indent=1, ensure_ascii=False))
+        written.append(dst / f'{name}.ipynb')
+    return written
+
+
+def build(dst: Path = SRC, out: Path = OUT) -> Path:
+    "A clean, warnings-as-errors build of `dst` into `out`/html; returns the index page."
+    for d in ('html', '.doctrees', 'jupyter_execute'): shutil.rmtree(out / d, ignore_errors=True)
+    jb = Path(sys.executable).with_name('jupyter-book')
+    cmd = [str(jb), 'build', str(dst), '--path-output', str(out.parent), '-n', '-W', '--keep-going', '--quiet']
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    return out / 'html' / 'index.html'
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--prepare', action='store_true', help='only write the Jupyter Book source folder')
+    a = ap.parse_args()
+    t = time.perf_counter()
+    nbs = prepare()
+    if a.prepare:
+        print(f"prepared {len(nbs)} notebooks in {SRC}"); return
+    try:
+        index = build()
+    except subprocess.CalledProcessError:
+        sys.exit("report: the build failed (a cell error or a Sphinx warning, both fatal); see the messages above")
+    size = sum(p.stat().st_size for p in index.parent.rglob('*') if p.is_file())
+    print(f"report: {len(nbs)} chapters executed and built in {time.perf_counter() - t:.0f} s, "
+          f"{size / 1e6:.1f} MB -> {index.relative_to(ROOT)}")
+
+
+if __name__ == '__main__':
+    main()
