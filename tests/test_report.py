@@ -96,3 +96,11 @@ def test_no_broken_local_links(site, browser):
             except urllib.error.HTTPError as e:
                 pytest.fail(f"broken link on {name}.html: {link} ({e.code})")
     assert len(checked) >= len(book.toc_files())
+
+
+def test_quarto_config_lists_every_chapter():
+    "_quarto.yml stays valid and complete for contributors who have Quarto (nothing here runs Quarto)."
+    import yaml
+    q = yaml.safe_load((ROOT / '_quarto.yml').read_text())
+    assert q['project']['type'] == 'website'
+    assert q['website']['sidebar']['contents'] == [f'nbs/{n}.ipynb' for n in ['index'] + sorted(book.toc_files()[1:])]
