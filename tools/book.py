@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NBS, SRC, OUT = ROOT / 'nbs', ROOT / '_build' / 'book_src', ROOT / '_build'
 DIRECTIVE = re.compile(r'^\s*#\|\s?(.*)$')
+OPTION = re.compile(r'([\w-]+)\s*:?\s*(.*)')
 SKIP_FLAGS = {'slow', 'network'}
 
 
@@ -26,9 +27,8 @@ def split_directives(source: str) -> tuple[dict, str]:
     "Leading `#|` lines as {name: value or True}, and the code without them."
     lines, opts = source.splitlines(), {}
     while lines and DIRECTIVE.match(lines[0]):
-        body = DIRECTIVE.match(lines.pop(0))[1].strip()
-        key, _, value = body.partition(':') if ':' in body.split(' ')[0] else (body.split(' ')[0], '', ' '.join(body.split(' ')[1:]))
-        opts[key.strip()] = value.strip().strip('"') or True
+        key, value = OPTION.match(DIRECTIVE.match(lines.pop(0))[1].strip()).groups()   # `key: value` or `key value`
+        opts[key] = value.strip().strip('"') or True
     return opts, '\n'.join(lines)
 
 
