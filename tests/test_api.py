@@ -54,6 +54,21 @@ def test_valid_images_classify(client, good_images, kind):
     assert len(body['features']) == 18 and body['model']['name'] == 'artcolor'
 
 
+def test_answers_are_scikit_learns(client):
+    "The service predicts through the compiled fast path; its probabilities are the pipeline's own."
+    predictor = client.app.state.predictor
+    assert predictor._fast_proba is not None, predictor.fast_path
+    rng = np.random.default_rng(1)
+    for i in range(12):    # varied random colours and spreads, across the families
+        img = np.clip(rng.uniform(0, 255, 3) + rng.normal(0, rng.uniform(5, 60), (96, 128, 3)), 0, 255).astype(np.uint8)
+        body = post(client, encode('.png', img)).json()
+        feats = np.array([list(body['features'].values())])
+        expected = predictor.pipeline.predict_proba(feats)[0]
+        got = np.array([body['probabilities'][c] for c in predictor.classes])
+        assert np.abs(got - expected).max() < 1e-5, (i, got, expected)
+        assert body['label'] == predictor.classes[int(expected.argmax())]
+
+
 def test_grey_image_is_a_neutral_family(client, good_images):
     r = post(client, good_images['grey'])
     assert r.status_code == 200 and r.json()['label'] in {'BLACK', 'WHITE', 'BROWN'}
