@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import asyncio
 
 import cv2
+from threadpoolctl import threadpool_limits
 from fastapi import FastAPI, File, HTTPException, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -135,7 +136,8 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.predictor = predictor or Predictor.load(settings.model_path)
-        cv2.setNumThreads(1)  # one process per core (uvicorn --workers): OpenCV's own threads only contend
+        # one process per core (uvicorn --workers): OpenCV's and BLAS's own threads would only contend (BLAS's spin)
+        cv2.setNumThreads(1); threadpool_limits(1)
         # concurrent requests share one model call (see artcolor.predict.MicroBatcher); decoding runs off the loop
         app.state.batcher = MicroBatcher(app.state.predictor.predict_images, settings.max_model_batch).start()
         yield
