@@ -1,21 +1,18 @@
 """Two reference services for benchmarks/api.py (not part of artcolor).
 
 - `ceiling`: a do-nothing FastAPI endpoint that only reads the upload: the framework's ceiling here.
-- `decode_only`: the ceiling plus the exact decoding and the 18 features of the upload, in a worker
-  thread, and no model: the floor under any service that must compute these features.
 - `design_2023`: the 2023 project's design, classic NumPy features and a StandardScaler + SVC(C=100,
   gamma=0.01) computed inside an `async def` endpoint (blocking the event loop).
 """
 import cv2
 import numpy as np
 from fastapi import FastAPI, File, UploadFile
-from starlette.concurrency import run_in_threadpool
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from artcolor.data import load_dataset
-from artcolor.features import FEATURE_NAMES, classic_features, extract_features, load_image
+from artcolor.features import FEATURE_NAMES, classic_features
 
 ceiling = FastAPI()
 
@@ -24,15 +21,6 @@ ceiling = FastAPI()
 async def read_only(file: UploadFile = File(...)):
     data = await file.read()
     return {'bytes': len(data)}
-
-
-decode_only = FastAPI()
-
-
-@decode_only.post('/classify')
-async def features_only(file: UploadFile = File(...)):
-    feats = await run_in_threadpool(lambda data: extract_features(load_image(data)), await file.read())
-    return {'features': dict(zip(FEATURE_NAMES, feats.round(6).tolist()))}
 
 
 design_2023 = FastAPI()
