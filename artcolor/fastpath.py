@@ -98,9 +98,11 @@ def _calibrated(c: CalibratedClassifierCV):
 
 def _logistic(m: LogisticRegression):
     W, b = m.coef_.T, m.intercept_
-    if len(m.classes_) <= 2:
-        return lambda X: (lambda p1: np.column_stack([1 - p1, p1]))(expit(X @ W + b).ravel())
-    return lambda X: softmax(X @ W + b, axis=1)
+    if len(m.classes_) > 2: return lambda X: softmax(X @ W + b, axis=1)
+    def binary(X):
+        p1 = expit(X @ W + b).ravel()
+        return np.column_stack([1 - p1, p1])
+    return binary
 
 def _vote(v: VotingClassifier):
     if v.voting != 'soft': raise Unsupported("VotingClassifier(voting='hard') has no probabilities")
