@@ -32,43 +32,38 @@ def _function(f: FunctionTransformer):
     return lambda X: f.func(X, **kw)
 
 # %% ../nbs/05a_fastpath.ipynb #b1eade5f
-def _pairs(n_classes: int):
-    "One-vs-one pairs (i, j), i < j, in libsvm's order."
-    return [(i, j) for i in range(n_classes) for j in range(i + 1, n_classes)]
-
 def _svc_decision(svc: SVC, chunk: int = 2048):
     "The SVC's `decision_function` (one-vs-rest shape for 3+ classes), for dense RBF models."
     if svc.kernel != 'rbf' or getattr(svc, '_sparse', False) or svc.decision_function_shape != 'ovr':
         raise Unsupported(f"SVC(kernel={svc.kernel!r}, decision_function_shape={svc.decision_function_shape!r})")
-    sv, gamma, n = svc.support_vectors_, float(svc._gamma), len(svc.classes_)
+    sv, gamma, n, b = svc.support_vectors_, float(svc._gamma), len(svc.classes_), svc.intercept_
     sv_sq = (sv ** 2).sum(1)
     starts = np.concatenate([[0], np.cumsum(svc.n_support_)])
-    pairs = _pairs(n)
-    W = np.zeros((len(sv), len(pairs)))           # decision of pair (i, j) = K @ W[:, p] + intercept_[p]
-    for p, (i, j) in enumerate(pairs):
-        W[starts[i]:starts[i + 1], p] = svc.dual_coef_[j - 1, starts[i]:starts[i + 1]]
-        W[starts[j]:starts[j + 1], p] = svc.dual_coef_[i, starts[j]:starts[j + 1]]
-    b = svc.intercept_
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]          # libsvm's one-vs-one order
+    W = np.zeros((len(sv), len(pairs))); wins = np.zeros((len(pairs), n)); loses = np.zeros_like(wins)
+    for p, (i, j) in enumerate(pairs):            # decision of pair (i, j) = K @ W[:, p] + b[p]; i wins if > 0
+        si, sj = slice(starts[i], starts[i + 1]), slice(starts[j], starts[j + 1])
+        W[si, p], W[sj, p] = svc.dual_coef_[j - 1, si], svc.dual_coef_[i, sj]
+        wins[p, i] = loses[p, j] = 1
+
+    def kernel_dot(X):
+        "exp(-gamma |x - sv|^2) @ W + b, a chunk of rows at a time (the kernel matrix is rows × support vectors)."
+        out = np.empty((len(X), W.shape[1]))
+        for s in range(0, len(X), chunk):
+            x = X[s:s + chunk]
+            d2 = np.maximum((x ** 2).sum(1)[:, None] + sv_sq[None] - 2 * x @ sv.T, 0)
+            out[s:s + chunk] = np.exp(-gamma * d2) @ W + b
+        return out
+
     if n == 2:                                    # binary: dual_coef_ and intercept_ already carry scikit-learn's sign
-        return lambda X: _kernel_dot(X, sv, sv_sq, gamma, W, b, chunk).ravel()
-    loses = np.zeros((len(pairs), n)); wins = np.zeros((len(pairs), n))   # pair p: i wins if decision > 0
-    for p, (i, j) in enumerate(pairs): wins[p, i] = loses[p, j] = 1
+        return lambda X: kernel_dot(X).ravel()
     def decision(X):
-        dec = _kernel_dot(X, sv, sv_sq, gamma, W, b, chunk)
-        positive = (dec > 0).astype(float)       # scikit-learn's _ovr_decision_function, as matrix products
+        dec = kernel_dot(X)
+        positive = (dec > 0).astype(float)        # scikit-learn's _ovr_decision_function, as matrix products
         votes = positive @ wins + (1 - positive) @ loses
         conf = dec @ (wins - loses)
         return votes + conf / (3 * (np.abs(conf) + 1))
     return decision
-
-def _kernel_dot(X, sv, sv_sq, gamma, W, b, chunk):
-    "exp(-gamma |x - sv|^2) @ W + b, a chunk of rows at a time (the kernel matrix is rows × support vectors)."
-    out = np.empty((len(X), W.shape[1]))
-    for s in range(0, len(X), chunk):
-        x = X[s:s + chunk]
-        d2 = np.maximum((x ** 2).sum(1)[:, None] + sv_sq[None] - 2 * x @ sv.T, 0)
-        out[s:s + chunk] = np.exp(-gamma * d2) @ W + b
-    return out
 
 # %% ../nbs/05a_fastpath.ipynb #71ca9255
 def _calibrated(c: CalibratedClassifierCV):
