@@ -8,9 +8,15 @@ RUN apt-get update && apt-get install -y --no-install-recommends libxcb1 libgomp
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY settings.ini setup.py README.md ./
+# 1. the dependencies alone, at the tested versions: a change to the code does not reinstall them
+COPY settings.ini constraints.txt ./
+RUN python -c "import configparser; c = configparser.ConfigParser(delimiters=['=']); c.read('settings.ini'); \
+print('\n'.join(c['DEFAULT']['requirements'].split()))" > requirements.txt \
+    && pip install -c constraints.txt -r requirements.txt
+# 2. the package (base install: no browser, no plotting, no notebook tools; artcolor.testing is left out)
+COPY setup.py README.md ./
 COPY artcolor/ artcolor/
-RUN pip install .
+RUN pip install --no-deps . && rm -rf build
 COPY api/ api/
 COPY models/ models/
 # check at build time that cv2 imports and the bundled model matches its card

@@ -8,7 +8,7 @@ PORT  ?= 8000
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PIP_QUIET := -q --disable-pip-version-check
 
-.PHONY: venv chromium serve test export-check report data train bench clean
+.PHONY: venv chromium serve test export-check clean-check lint workflows report data train bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: settings.ini setup.py
@@ -35,8 +35,25 @@ export-check: venv
 	  echo "FAIL: nbdev_export changed artcolor/ -- the package was out of step with nbs/ (never hand-edit artcolor/; edit the notebook, run nbdev_export, commit both)." >&2; \
 	  git status --short -- artcolor >&2; exit 1; fi
 
+## Notebooks are committed clean: nbdev_clean must not change them.
+clean-check: venv
+	@sum() { sha256sum nbs/*.ipynb; }; before=$$(sum); \
+	$(BIN)/nbdev_clean; \
+	if [ "$$before" != "$$(sum)" ]; then \
+	  echo "FAIL: nbdev_clean changed nbs/ -- run .venv/bin/nbdev_clean and commit the cleaned notebooks." >&2; \
+	  git status --short -- nbs >&2; exit 1; fi
+
+## ruff over every Python file (nbdev's exported modules included); settings in ruff.toml.
+lint: venv
+	$(BIN)/ruff check .
+
+## The GitHub workflows (.github/workflows), checked offline: schema, then zizmor's security audit.
+workflows: venv
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --no-progress .github/workflows
+
 ## Every notebook as a test, the report built (executed, warnings fatal), then pytest (API, browser, report).
-test: venv chromium export-check
+test: venv chromium export-check clean-check lint workflows
 	$(BIN)/nbdev_test
 	$(BIN)/python tools/book.py
 	$(BIN)/python -m pytest tests/ -q
@@ -58,6 +75,7 @@ train: venv
 
 ## Benchmarks: each prints a ratio against its baseline measured in the same run.
 bench: venv
+	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/features.py
 	$(BIN)/python benchmarks/download.py
 	$(BIN)/python benchmarks/api.py

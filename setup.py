@@ -16,7 +16,9 @@ statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Produ
 py_versions = '3.10 3.11 3.12 3.13'.split()
 
 requirements = cfg.get('requirements', '').split()
-dev_requirements = cfg.get('dev_requirements', '').split()
+# extras per use: [scrape] the browser, [report] plots and the book, [dev] everything plus the test and notebook tools
+extras = {k: cfg.get(f'{k}_requirements', '').split() for k in ('scrape', 'report')}
+extras['dev'] = sorted({r for v in extras.values() for r in v} | set(cfg.get('dev_requirements', '').split()))
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 
@@ -29,10 +31,10 @@ setuptools.setup(
                 + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]]
                 + (['License :: ' + lic[1]] if lic[1] else []),
     url=cfg['git_url'],
-    packages=setuptools.find_packages(include=['artcolor', 'artcolor.*']),
+    packages=setuptools.find_packages(include=['artcolor', 'artcolor.*'], exclude=['artcolor.testing', 'artcolor.testing.*']),  # test equipment stays out of a wheel
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require=extras,
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

@@ -9,11 +9,13 @@ folder and turns nbdev's `#|` directives into what Jupyter Book understands:
 - `#| hide` cells get the `remove-cell` tag: they still run (they hold the test imports) but do not show;
 - `#| echo: false` / `#| hide_input` cells get `remove-input`;
 - `#| slow` / `#| network` cells get `skip-execution`: shown, never run (as nbdev_test skips them);
-- `#| label: fig-…` and `#| fig-cap: …` become myst-nb figure metadata (a numbered caption and a target).
+- `#| label: fig-…` and `#| fig-cap: …` become myst-nb figure metadata (a numbered caption and a target);
+- for the reader: a cell of imports only gets `remove-cell` (it still runs), and a cell of checks only
+  (`assert`, `test_eq`, `test_fail`, …) gets `hide-input`, folded behind a "show" toggle.
 """
 from __future__ import annotations
 
-import argparse, json, re, shutil, subprocess, sys, time
+import argparse, ast, json, re, shutil, subprocess, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +34,19 @@ def split_directives(source: str) -> tuple[dict, str]:
     return opts, '\n'.join(lines)
 
 
+def code_kind(code: str) -> str | None:
+    "'imports' for a cell of imports only, 'checks' for a cell of assertions and fastcore test calls only, else None."
+    try: body = ast.parse(code).body
+    except SyntaxError: return None           # IPython syntax: leave it as it is
+    if not body: return None
+    if all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in body): return 'imports'
+    def check(n):
+        if isinstance(n, ast.Assert): return True
+        return (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Name)
+                and n.value.func.id.startswith('test_'))
+    return 'checks' if all(map(check, body)) else None
+
+
 def convert_cell(cell: dict) -> dict | None:
     "The cell as Jupyter Book should see it, or None to drop it."
     if cell['cell_type'] != 'code': return cell
@@ -43,6 +58,9 @@ def convert_cell(cell: dict) -> dict | None:
     if 'hide' in opts: tags.append('remove-cell')
     if opts.get('echo') == 'false' or 'hide_input' in opts: tags.append('remove-input')
     if SKIP_FLAGS & set(opts): tags.append('skip-execution')
+    kind = code_kind(code)
+    if kind == 'imports' and 'remove-cell' not in tags: tags.append('remove-cell')
+    if kind == 'checks' and not {'remove-cell', 'remove-input'} & set(tags): tags.append('hide-input')
     if 'label' in opts or 'fig-cap' in opts:
         meta.setdefault('mystnb', {})['figure'] = {k: v for k, v in (('name', opts.get('label')), ('caption', opts.get('fig-cap'))) if v}
     if tags: meta['tags'] = tags
