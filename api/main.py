@@ -1,32 +1,22 @@
 """artcolor's HTTP service: the exported `artcolor.predict.Predictor` behind FastAPI.
 
-HTTP only: every decision about images and models lives in the package. Settings come from the
-environment (see `Settings`); `make serve` runs `uvicorn api.main:app --host 127.0.0.1 --port 8000`.
+HTTP only: every decision about images and models lives in the package. Settings come from
+`artcolor.data.Settings` (`ARTCOLOR_*` environment variables); `make serve` runs `uvicorn api.main:app --host 127.0.0.1 --port 8000`.
 """
 from __future__ import annotations
 
-import os
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-
 import asyncio
+from contextlib import asynccontextmanager
 
 import cv2
 from threadpoolctl import threadpool_limits
 from fastapi import FastAPI, File, HTTPException, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from artcolor.features import ImageError, sniff_format
-from artcolor.predict import MicroBatcher, Predictor
-
-
-@dataclass
-class Settings:
-    "Everything configurable, read from the environment once."
-    model_path: str | None = field(default_factory=lambda: os.environ.get('ARTCOLOR_MODEL'))
-    max_upload_bytes: int = field(default_factory=lambda: int(float(os.environ.get('ARTCOLOR_MAX_UPLOAD_MB', '10')) * 1_000_000))
-    max_batch_files: int = field(default_factory=lambda: int(os.environ.get('ARTCOLOR_MAX_BATCH_FILES', '32')))
-    max_model_batch: int = field(default_factory=lambda: int(os.environ.get('ARTCOLOR_MAX_MODEL_BATCH', '32')))
+from artcolor.data import Settings
+from artcolor.images import sniff_format
+from artcolor.predict import Predictor
+from artcolor.serving import MicroBatcher
 
 
 # ---- response models -------------------------------------------------------------------------
@@ -42,16 +32,21 @@ class Classification(BaseModel):
     model_config = ConfigDict(json_schema_extra={'examples': [{
         'label': 'BLUE', 'probabilities': {'BLUE': 0.85, 'TEAL': 0.07, 'PURPLE': 0.07},
         'features': {'b_bgr_mean': 179.0, 'g_bgr_mean': 95.0, 'r_bgr_mean': 47.0},
+        'familiar': True, 'familiarity': 0.41,
         'model': {'name': 'artcolor', 'version': '0.1.0', 'model': 'svm+logreg vote', 'sha256': '3f2a…', 'trained_on': 'gac2023_features.csv'}}]})
     label: str = Field(description='the most probable colour family')
     probabilities: dict[str, float] = Field(description='probability of each family the model knows')
     features: dict[str, float] = Field(description='the 18 colour features the prediction was made from')
+    familiar: bool | None = Field(None, description="whether the image is like the images the model learnt from "
+                                  "(the criterion is in /model, `familiarity.criterion`); an unfamiliar answer deserves less trust")
+    familiarity: float | None = Field(None, description='the score behind `familiar`, in [0, 1]: small means unusual')
     model: ModelIdentity
 
 
 class BatchItem(BaseModel):
     model_config = ConfigDict(json_schema_extra={'examples': [
-        {'filename': 'a.jpg', 'status': 200, 'label': 'RED', 'probabilities': {'RED': 0.8}, 'features': {}, 'error': None},
+        {'filename': 'a.jpg', 'status': 200, 'label': 'RED', 'probabilities': {'RED': 0.8}, 'features': {},
+         'familiar': True, 'familiarity': 0.3, 'error': None},
         {'filename': 'notes.txt', 'status': 415, 'label': None, 'probabilities': None, 'features': None,
          'error': 'not an image: the bytes match no supported format (JPEG, PNG, GIF, WebP, BMP, TIFF)'}]})
     filename: str | None
@@ -59,6 +54,8 @@ class BatchItem(BaseModel):
     label: str | None = None
     probabilities: dict[str, float] | None = None
     features: dict[str, float] | None = None
+    familiar: bool | None = None
+    familiarity: float | None = None
     error: str | None = None
 
 
@@ -135,7 +132,7 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.predictor = predictor or Predictor.load(settings.model_path)
+        app.state.predictor = predictor or Predictor.load(settings.model)
         # one process per core (uvicorn --workers): OpenCV's and BLAS's own threads would only contend (BLAS's spin)
         cv2.setNumThreads(1); threadpool_limits(1)
         # concurrent requests share one model call (see artcolor.predict.MicroBatcher); decoding runs off the loop
@@ -184,7 +181,8 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
         pred = (await classify_many(request, [data]))[0]
         if pred.error:
             raise HTTPException(422, pred.error)
-        return {'label': pred.label, 'probabilities': pred.probabilities, 'features': pred.features, 'model': identity(request)}
+        return {'label': pred.label, 'probabilities': pred.probabilities, 'features': pred.features,
+                'familiar': pred.familiar, 'familiarity': pred.familiarity, 'model': identity(request)}
 
     @app.post('/classify/batch', response_model=list[BatchItem], responses=ERRORS,
               summary='Classify several images; a bad file gives an error entry, never fails the others')
@@ -201,7 +199,8 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
         if good:
             for i, pred in zip(good, await classify_many(request, list(good.values()))):
                 items[i].update({'status': 422, 'error': pred.error} if pred.error else
-                                {'label': pred.label, 'probabilities': pred.probabilities, 'features': pred.features})
+                                {'label': pred.label, 'probabilities': pred.probabilities, 'features': pred.features,
+                                 'familiar': pred.familiar, 'familiarity': pred.familiarity})
         return items
 
     return app

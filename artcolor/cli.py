@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_cli.ipynb #46bc3376
 from __future__ import annotations
-import argparse, json, os, sys
+import argparse, json, sys
 from pathlib import Path
 from .colors import FAMILIES
 from .data import MODELS_DIR
@@ -27,8 +27,8 @@ def _cmd_features(a):
     features_for_manifest(a.dir, extended=a.extended, n_jobs=a.jobs); return 0
 
 def _cmd_train(a):
-    from artcolor.models import train
-    train(a.data, a.out, full=a.full); return 0
+    from artcolor.training import train
+    train(a.data, a.out, full=a.full, tiles=None if a.no_tiles else 'gac2026_tiles'); return 0
 
 def _cmd_predict(a):
     from artcolor.predict import Predictor
@@ -39,7 +39,8 @@ def _cmd_predict(a):
         elif pr.error: print(f"{f}\terror: {pr.error}")
         else:
             top = sorted(pr.probabilities.items(), key=lambda kv: -kv[1])[:3]
-            print(f"{f}\t{pr.label}\t" + '  '.join(f"{k} {v:.0%}" for k, v in top))
+            flag = '' if pr.familiar is None else '\tfamiliar' if pr.familiar else '\tUNFAMILIAR (unlike the training images: trust it less)'
+            print(f"{f}\t{pr.label}\t" + '  '.join(f"{k} {v:.0%}" for k, v in top) + flag)
     return 1 if any(pr.error for pr in preds) else 0
 
 # %% ../nbs/07_cli.ipynb #ef9b3137
@@ -68,6 +69,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument('--data', help='reference table name or features.csv (default: see artcolor.data.dataset_path)')
     s.add_argument('--out', default=MODELS_DIR, help='output folder (default: models/)')
     s.add_argument('--full', action='store_true', help='the full grids (minutes) instead of the reduced one')
+    s.add_argument('--no-tiles', action='store_true', help='leave out the 2026 mean-colour tiles (default: add them when found)')
     s.set_defaults(fn=_cmd_train)
     s = sub.add_parser('predict', help="classify image files with the exported model")
     s.add_argument('images', nargs='+'); s.add_argument('--model', help='model file or folder (default: bundled)')
@@ -78,7 +80,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     "Run the `artcolor` command line; returns the exit status."
     from artcolor.data import DataNotFound
-    from artcolor.features import ImageError
+    from artcolor.images import ImageError
     a = parser().parse_args(argv)
     try: return a.fn(a)
     except (DataNotFound, ImageError, FileNotFoundError, ValueError, RuntimeError) as e:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_colors.ipynb #d64ddc0e
 from __future__ import annotations
-import matplotlib.pyplot as plt
+
 
 # %% auto #0
 __all__ = ['FAMILIES', 'FAMILY_COLORS', 'normalize_family', 'plot_swatches']
@@ -30,6 +30,7 @@ def normalize_family(name: str) -> str:
 # %% ../nbs/00_colors.ipynb #edf818a3
 def plot_swatches(families=FAMILIES, ax=None):
     "Draw one labelled swatch per family in its display colour; returns the axes."
+    import matplotlib.pyplot as plt     # only what plots imports pyplot
     ax = ax or plt.subplots(figsize=(len(families) * 0.9, 1.1))[1]
     for i, fam in enumerate(families):
         ax.add_patch(plt.Rectangle((i, 0), 0.92, 1, color=FAMILY_COLORS[normalize_family(fam)]))

@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
-from .features import ImageError, load_image, sniff_format
-from .scraping import read_manifest, write_manifest
+from .data import read_manifest, write_manifest
+from .images import ImageError, load_image, sniff_format
 
 # %% auto #0
 __all__ = ['USER_AGENT', 'thumbnail_url', 'asset_id', 'Missing', 'fetch', 'download_row', 'download']
@@ -85,9 +85,14 @@ def download_row(row: dict, folder: Path, size: int = 218, **fetch_kw) -> tuple[
     return dest.relative_to(folder).as_posix(), 'ok'
 
 # %% ../nbs/02_download.ipynb #da7bc58f
-def download(folder, size: int = 218, concurrency: int = 16, save_every: int = 50, progress: bool = True,
-             **fetch_kw) -> pd.DataFrame:
-    "Fetch every thumbnail of `folder/pictures.csv` into `folder/img/`, adding `file` and `status` columns."
+def download(folder,                  # the scrape's folder: reads and updates `folder/pictures.csv`
+             size: int = 218,         # square thumbnail size asked of the image server
+             concurrency: int = 16,   # requests at once
+             save_every: int = 50,    # write the manifest after this many results
+             progress: bool = True,   # a progress bar and a one-line summary
+             **fetch_kw
+            ) -> pd.DataFrame:
+    "Fetch every thumbnail of `folder/pictures.csv` into `folder/img/`, adding `file` and `status` columns; `fetch_kw` go to `fetch`."
     folder = Path(folder)
     path = folder / 'pictures.csv'
     if not path.exists(): raise FileNotFoundError(f"no manifest at {path}: run `artcolor scrape --out {folder}` first")

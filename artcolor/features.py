@@ -4,95 +4,18 @@
 
 # %% ../nbs/03_features.ipynb #48c70d8c
 from __future__ import annotations
-import io, os, warnings
+import os
 from pathlib import Path
 import cv2
 import numpy as np
 import pandas as pd
-from PIL import Image
 from tqdm import tqdm
-from .colors import FAMILIES, FAMILY_COLORS
+from .colors import FAMILIES
+from .images import ImageError, load_image  # noqa: F401  (ImageError re-exported: it lived here before 0.2)
 
 # %% auto #0
-__all__ = ['MAX_PIXELS', 'FEATURE_NAMES', 'HUE_BINS', 'N_DOMINANT', 'EXTENDED_FEATURE_NAMES', 'ImageError', 'NotAnImage',
-           'ImageTooLarge', 'sniff_format', 'to_bgr8', 'load_image', 'classic_features', 'extract_features',
+__all__ = ['FEATURE_NAMES', 'HUE_BINS', 'N_DOMINANT', 'EXTENDED_FEATURE_NAMES', 'classic_features', 'extract_features',
            'pixel_families', 'extract_extended', 'extract_files', 'features_for_manifest']
-
-# %% ../nbs/03_features.ipynb #b93689ce
-MAX_PIXELS = 50_000_000  # larger images are refused before decoding (decompression bombs)
-
-class ImageError(ValueError):
-    "An input that cannot be used as an image; the message says why."
-class NotAnImage(ImageError):
-    "The bytes are not in any supported image format."
-class ImageTooLarge(ImageError):
-    "The image has more than `MAX_PIXELS` pixels."
-
-_MAGIC = [(b'\xff\xd8\xff', 'jpeg'), (b'\x89PNG\r\n\x1a\n', 'png'), (b'GIF87a', 'gif'), (b'GIF89a', 'gif'),
-          (b'BM', 'bmp'), (b'II*\x00', 'tiff'), (b'MM\x00*', 'tiff')]
-
-def sniff_format(data: bytes) -> str | None:
-    "The image format that `data`'s first bytes announce ('jpeg', 'png', 'gif', 'webp', 'bmp', 'tiff'), or None."
-    head = bytes(data[:12])
-    if head[:4] == b'RIFF' and head[8:12] == b'WEBP': return 'webp'
-    return next((fmt for magic, fmt in _MAGIC if head.startswith(magic)), None)
-
-# %% ../nbs/03_features.ipynb #144f0b65
-def _check_size(data: bytes):
-    "Raise ImageTooLarge if the header announces more than MAX_PIXELS pixels."
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
-            w, h = Image.open(io.BytesIO(data)).size
-    except Image.DecompressionBombError as e: raise ImageTooLarge(f"image too large: {e}") from None
-    except Exception: return  # an unreadable header is reported by the decoder below
-    if w * h > MAX_PIXELS:
-        raise ImageTooLarge(f"image too large: {w}x{h} = {w*h/1e6:.0f} megapixels (limit {MAX_PIXELS/1e6:.0f})")
-
-def _decode(data: bytes) -> np.ndarray:
-    "Decode with OpenCV; fall back on Pillow for what this OpenCV build cannot read (GIF before 4.11)."
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
-    if img is not None: return img
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.seek(0)
-            arr = np.asarray(im.convert('RGBA'))
-        return cv2.cvtColor(arr, cv2.COLOR_RGBA2BGRA)
-    except Exception as e:
-        raise ImageError(f"could not decode the {sniff_format(data)} image: the file is truncated or corrupt") from None
-
-# %% ../nbs/03_features.ipynb #e897d8fa
-def to_bgr8(img: np.ndarray) -> np.ndarray:
-    "An H×W×3 uint8 BGR copy of any decoded image: grey expanded, alpha composited on white, 16-bit scaled."
-    img = np.asarray(img)
-    if img.dtype == np.uint16: img = ((img.astype(np.uint32) + 128) // 257).astype(np.uint8)
-    elif img.dtype == bool: img = img.astype(np.uint8) * 255
-    elif img.dtype != np.uint8: raise ImageError(f"unsupported pixel type {img.dtype}: expected 8- or 16-bit")
-    if img.ndim == 2: img = img[:, :, None]
-    if img.ndim != 3 or img.shape[2] not in (1, 2, 3, 4) or 0 in img.shape:
-        raise ImageError(f"unsupported image shape {img.shape}: expected H×W, H×W×3 or H×W×4")
-    c = img.shape[2]
-    if c in (2, 4):  # composite on white, as a browser shows a transparent thumbnail
-        alpha = img[:, :, -1:].astype(np.float32) / 255
-        img = (img[:, :, :-1] * alpha + 255 * (1 - alpha) + 0.5).astype(np.uint8)
-    if img.shape[2] == 1: img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    return np.ascontiguousarray(img)
-
-# %% ../nbs/03_features.ipynb #d34ece99
-def load_image(source: bytes | str | os.PathLike | np.ndarray) -> np.ndarray:
-    "An H×W×3 uint8 BGR image from bytes, a file path or an array; raises `ImageError` saying what was wrong."
-    if isinstance(source, np.ndarray): return to_bgr8(source)
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if not path.is_file(): raise ImageError(f"no image file at {path}")
-        source = path.read_bytes()
-    data = bytes(source)
-    if not data: raise ImageError("empty image: 0 bytes")
-    if sniff_format(data) is None:
-        raise NotAnImage(f"not an image: {len(data)} bytes starting {data[:8]!r} match no supported format "
-                         "(JPEG, PNG, GIF, WebP, BMP, TIFF)")
-    _check_size(data)
-    return to_bgr8(_decode(data))
 
 # %% ../nbs/03_features.ipynb #153ca922
 FEATURE_NAMES = [f'{c}_{space}_{stat}' for stat in ('mean', 'std')
@@ -167,8 +90,12 @@ def _features_of_files(paths, extended: bool) -> list[dict]:
         except Exception as e: rows.append({'path': str(p), 'error': f"{type(e).__name__}: {e}"})
     return rows
 
-def extract_files(paths, n_jobs: int = -1, extended: bool = False, chunk_size: int = 64,
-                  progress: bool = True) -> pd.DataFrame:
+def extract_files(paths,                  # image files, in the order the rows should come back
+                  n_jobs: int = -1,       # worker processes (-1: all cores; 1: this process)
+                  extended: bool = False, # the extended features instead of the classic 18
+                  chunk_size: int = 64,   # files per task handed to a worker
+                  progress: bool = True   # a progress bar
+                 ) -> pd.DataFrame:
     "Features of every image file in `paths`, in order: one row per file, with an `error` column ('' when fine)."
     from joblib import Parallel, delayed, effective_n_jobs
     paths = [str(p) for p in paths]

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_models.ipynb #5b9ddc96
 from __future__ import annotations
-import datetime, json, os, time, warnings
+import datetime, json, os, time
 from pathlib import Path
 import joblib, numpy as np, pandas as pd, sklearn
 from sklearn.base import clone
@@ -19,15 +19,14 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.svm import SVC
 import artcolor
-import matplotlib.pyplot as plt, seaborn as sns
-from .colors import FAMILIES, FAMILY_COLORS
-from .data import MODELS_DIR, dataset_path, file_sha256, load_dataset
+from .colors import FAMILIES
+from .data import CARD_FILE, MODEL_FILE, MODELS_DIR, file_sha256
 from .features import FEATURE_NAMES
 
 # %% auto #0
-__all__ = ['DERIVED_NAMES', 'CV', 'BASELINE', 'MODEL_FILE', 'CARD_FILE', 'add_derived', 'derived_features', 'baseline_2023',
-           'svm_logreg_vote', 'candidates', 'select_models', 'with_probabilities', 'cv_evaluate', 'library_versions',
-           'export_model', 'model_card_markdown', 'plot_confusion', 'train']
+__all__ = ['DERIVED_NAMES', 'CV', 'BASELINE', 'add_derived', 'derived_features', 'baseline_2023', 'svm_logreg_vote', 'candidates',
+           'select_models', 'with_probabilities', 'cv_evaluate', 'library_versions', 'export_model',
+           'model_card_markdown', 'plot_confusion']
 
 # %% ../nbs/05_models.ipynb #7098d9e7
 DERIVED_NAMES = ['lab_chroma', 'lab_hue_cos', 'lab_hue_sin', 'hsv_hue_cos', 'hsv_hue_sin',
@@ -133,8 +132,6 @@ def cv_evaluate(pipe, X, y) -> tuple[dict, np.ndarray]:
             'confusion': {'labels': labels, 'counts': counts.values.tolist()}}, pred
 
 # %% ../nbs/05_models.ipynb #cad934e0
-MODEL_FILE, CARD_FILE = 'artcolor.joblib', 'artcolor.json'
-
 def library_versions() -> dict:
     "Versions of the libraries a pickled pipeline depends on."
     import scipy
@@ -218,26 +215,10 @@ scikit-learn minor version or if its sha256 differs from this card.
 # %% ../nbs/05_models.ipynb #1acb3026
 def plot_confusion(confusion: dict, ax=None) -> pd.DataFrame:
     "Heat map of a card's `cv.confusion` counts, normalised per true family; returns the normalised matrix."
-    counts = pd.DataFrame(confusion['counts'], confusion['labels'], confusion['labels'])
+    import matplotlib.pyplot as plt, seaborn as sns     # only what plots imports them
+    counts = pd.DataFrame(confusion['counts'], confusion['labels'], confusion.get('predicted', confusion['labels']))
     cm = counts.div(counts.sum(1), axis=0)
     ax = ax or plt.subplots(figsize=(7.5, 6))[1]
     sns.heatmap(cm, annot=True, fmt='.2f', cmap='Blues', cbar=False, annot_kws={'size': 7}, ax=ax)
     ax.set_xlabel('predicted'); ax.set_ylabel('true')
     return cm
-
-# %% ../nbs/05_models.ipynb #2a312ce0
-def train(data=None, out_dir=MODELS_DIR, full: bool = False, n_jobs: int = -1, progress: bool = True) -> dict:
-    "Select a model on `data` (default: `dataset_path()`) and export the winner with its card to `out_dir`."
-    path = dataset_path(data)
-    df = load_dataset(path)
-    missing = [c for c in FEATURE_NAMES if c not in df]
-    if missing: raise ValueError(f"{path} lacks feature columns {missing[:3]}...: make it with `artcolor features DIR`")
-    results, searches = select_models(df[FEATURE_NAMES], df.color, candidates(full), n_jobs=n_jobs, progress=progress)
-    best = results.model[0]
-    card = export_model(searches[best].best_estimator_, df, path, out_dir, name=best, selection=results,
-                        grid='full' if full else 'reduced')
-    if card['cv']['accuracy'] < card['cv']['baseline_2023']['accuracy']:
-        warnings.warn(f"exported {best} scores {card['cv']['accuracy']:.3f}, below the 2023 recipe's {card['cv']['baseline_2023']['accuracy']:.3f}")
-    if progress: print(f"exported {best}: CV accuracy {card['cv']['accuracy']:.3f} ± {card['cv']['accuracy_std']:.3f} "
-                       f"(2023 recipe {card['cv']['baseline_2023']['accuracy']:.3f}) -> {Path(out_dir) / MODEL_FILE}")
-    return card

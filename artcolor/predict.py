@@ -8,22 +8,22 @@ import json, os, warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 import joblib, numpy as np, pandas as pd, sklearn
-from .data import MODELS_DIR, file_sha256
+from fastcore.basics import patch
+from .data import CARD_FILE, MODEL_FILE, MODELS_DIR, file_sha256, settings
 from .fastpath import verified_proba
-from .features import ImageError, extract_features, load_image
-from .models import CARD_FILE, MODEL_FILE
+from .features import extract_features
+from .images import ImageError, load_image
 
 # %% auto #0
-__all__ = ['ModelMismatch', 'default_model_path', 'check_card', 'Prediction', 'Predictor', 'predict_proba_features',
-           'predict_features', 'predict_images', 'predict_image', 'MicroBatcher']
+__all__ = ['ModelMismatch', 'default_model_path', 'check_card', 'Prediction', 'Predictor']
 
 # %% ../nbs/06_predict.ipynb #2e0e2b39
 class ModelMismatch(RuntimeError):
     "The model artefact does not match its card (or this environment): it is not loaded."
 
 def default_model_path() -> Path:
-    "`$ARTCOLOR_MODEL` if set, else the bundled `models/artcolor.joblib`."
-    return Path(os.environ.get('ARTCOLOR_MODEL') or MODELS_DIR / MODEL_FILE)
+    "The `ARTCOLOR_MODEL` setting if set, else the bundled `models/artcolor.joblib`."
+    return Path(settings().model or MODELS_DIR / MODEL_FILE)
 
 def _minor(version: str) -> tuple:
     return tuple(version.split('.')[:2])
@@ -42,10 +42,12 @@ def check_card(path: Path, card: dict):
 # %% ../nbs/06_predict.ipynb #836862c3
 @dataclass
 class Prediction:
-    "One classified input: its family, the probability of each family and its features, or why it failed."
+    "One classified input: its family, the probability of each family, its features and how familiar it is, or why it failed."
     label: str | None
     probabilities: dict = field(default_factory=dict)
     features: dict = field(default_factory=dict)
+    familiar: bool | None = None          # like the training rows (see the model card's `familiarity.criterion`)
+    familiarity: float | None = None      # the score behind `familiar`, in [0, 1]: small means unusual
     error: str | None = None
     def to_dict(self) -> dict: return asdict(self)
 
@@ -60,6 +62,8 @@ class Predictor:
             raise ModelMismatch(f"the pipeline's classes {self.classes} differ from its card's {card['classes']}")
         # the same probabilities without scikit-learn's per-call overhead, if they check out (see artcolor.fastpath)
         self._fast_proba, self.fast_path = verified_proba(pipeline)
+        # how unusual an input is, if the model can say (artcolor.blend.FamilyBlend can)
+        self.familiar_threshold = getattr(pipeline, 'familiar_threshold', None)
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> Predictor:
@@ -86,6 +90,7 @@ class Predictor:
     def __repr__(self): return f"Predictor({self.card.get('model')}, {len(self.classes)} classes, sha256 {self.identity['sha256'][:12]}…)"
 
 # %% ../nbs/06_predict.ipynb #8beb2f96
+@patch
 def _rows(self: Predictor, X) -> np.ndarray:
     "X as a float array of the card's feature columns, in order, checked."
     if isinstance(X, pd.Series): X = X.to_frame().T
@@ -100,23 +105,38 @@ def _rows(self: Predictor, X) -> np.ndarray:
     if not np.isfinite(X).all(): raise ValueError("features must be finite numbers")
     return X
 
+@patch
 def _proba(self: Predictor, X: np.ndarray) -> np.ndarray:
     "The pipeline's probabilities for rows already checked by `_rows`: the verified fast path, else scikit-learn."
     if self._fast_proba is not None: return self._fast_proba(X)
     with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
         return self.pipeline.predict_proba(X)
 
+@patch
+def _familiarity(self: Predictor, X: np.ndarray) -> np.ndarray | None:
+    "Each checked row's familiarity score, or None when the model has no such criterion."
+    return self.pipeline.familiarity(X) if self.familiar_threshold is not None else None
+
+# %% ../nbs/06_predict.ipynb #901f4ada
+@patch
 def predict_proba_features(self: Predictor, X) -> pd.DataFrame:
     "Probability of each family (columns: `classes`) for each row of features."
-    return pd.DataFrame(_proba(self, _rows(self, X)), columns=self.classes)
+    return pd.DataFrame(self._proba(self._rows(X)), columns=self.classes)
 
+@patch
 def predict_features(self: Predictor, X) -> np.ndarray:
     "The family of each row of features (the most probable one)."
-    return np.array(self.classes)[_proba(self, _rows(self, X)).argmax(1)]
+    return np.array(self.classes)[self._proba(self._rows(X)).argmax(1)]
 
-Predictor.predict_proba_features, Predictor.predict_features = predict_proba_features, predict_features
+@patch
+def familiarity_features(self: Predictor, X) -> pd.DataFrame:
+    "For each row of features: its `familiarity` score and whether it is `familiar` (None columns for a model without the criterion)."
+    scores = self._familiarity(self._rows(X))
+    if scores is None: return pd.DataFrame({'familiarity': [None] * len(self._rows(X)), 'familiar': None})
+    return pd.DataFrame({'familiarity': scores, 'familiar': scores >= self.familiar_threshold})
 
 # %% ../nbs/06_predict.ipynb #742b2760
+@patch
 def predict_images(self: Predictor, sources) -> list[Prediction]:
     "Classify many images (bytes, paths or arrays) in one model call; an unreadable one gives a Prediction with its `error`."
     feats, errors = {}, {}
@@ -127,56 +147,16 @@ def predict_images(self: Predictor, sources) -> list[Prediction]:
     out = {i: Prediction(None, error=e) for i, e in errors.items()}
     if feats:
         X = np.vstack(list(feats.values()))
-        proba = _proba(self, X)
-        for i, best, pr, f in zip(feats, proba.argmax(1).tolist(), proba.round(6).tolist(), X.round(6).tolist()):
-            out[i] = Prediction(self.classes[best], dict(zip(self.classes, pr)), dict(zip(self.feature_names, f)))
+        proba, scores = self._proba(X), self._familiarity(X)
+        for k, (i, best, pr, f) in enumerate(zip(feats, proba.argmax(1).tolist(), proba.round(6).tolist(), X.round(6).tolist())):
+            fam = None if scores is None else round(float(scores[k]), 6)
+            out[i] = Prediction(self.classes[best], dict(zip(self.classes, pr)), dict(zip(self.feature_names, f)),
+                                None if fam is None else bool(scores[k] >= self.familiar_threshold), fam)
     return [out[i] for i in range(len(out))]
 
+@patch
 def predict_image(self: Predictor, source) -> Prediction:
     "Classify one image (bytes, a path or an array); raises `ImageError` if it cannot be read."
-    pred = predict_images(self, [source])[0]
+    pred = self.predict_images([source])[0]
     if pred.error: raise ImageError(pred.error)
     return pred
-
-Predictor.predict_images, Predictor.predict_image = predict_images, predict_image
-
-# %% ../nbs/06_predict.ipynb #93a49823
-import asyncio
-
-class MicroBatcher:
-    "Run `fn(list_of_items) -> list_of_results` on whatever requests are queued, one batch at a time, off the event loop."
-    def __init__(self, fn, max_batch: int = 32):
-        self.fn, self.max_batch = fn, max_batch
-        self.batches = 0
-        self._queue, self._task = None, None
-
-    def start(self):
-        "Start the consumer task on the running event loop."
-        self._queue = asyncio.Queue()
-        self._task = asyncio.get_running_loop().create_task(self._consume())
-        return self
-
-    async def stop(self):
-        if self._task: self._task.cancel()
-        try: await self._task
-        except (asyncio.CancelledError, TypeError): pass
-
-    async def submit(self, item):
-        "The result of `fn` for `item`, computed in a batch with whatever else is waiting."
-        fut = asyncio.get_running_loop().create_future()
-        await self._queue.put((item, fut))
-        return await fut
-
-    async def _consume(self):
-        loop = asyncio.get_running_loop()
-        while True:
-            batch = [await self._queue.get()]
-            while len(batch) < self.max_batch and not self._queue.empty(): batch.append(self._queue.get_nowait())
-            try:
-                results = await loop.run_in_executor(None, self.fn, [item for item, _ in batch])
-                for (_, fut), res in zip(batch, results):
-                    if not fut.done(): fut.set_result(res)
-            except Exception as e:
-                for _, fut in batch:
-                    if not fut.done(): fut.set_exception(e)
-            self.batches += 1

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_scraping.ipynb #6e6b836a
 from __future__ import annotations
-import datetime, os, re, shutil, tempfile, threading, time
+import datetime, os, re, shutil, threading, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,10 +12,11 @@ from urllib.parse import urljoin
 import pandas as pd
 from tqdm import tqdm
 from .colors import FAMILIES, normalize_family
+from .data import MANIFEST_COLUMNS, read_manifest, write_manifest
 
 # %% auto #0
-__all__ = ['CHROME_FLAGS', 'MANIFEST_COLUMNS', 'SiteConfig', 'chromedriver_path', 'new_driver', 'background_url', 'ScrapeError',
-           'scrape_color', 'asset_details', 'add_details', 'read_manifest', 'write_manifest', 'merge_rows', 'scrape']
+__all__ = ['CHROME_FLAGS', 'SiteConfig', 'chromedriver_path', 'new_driver', 'background_url', 'ScrapeError', 'scrape_color',
+           'asset_details', 'add_details', 'merge_rows', 'scrape']
 
 # %% ../nbs/01_scraping.ipynb #8228e6b3
 @dataclass
@@ -75,8 +76,6 @@ def background_url(css: str | None) -> str:
     return m[2] if m else ''
 
 # %% ../nbs/01_scraping.ipynb #82c12eac
-MANIFEST_COLUMNS = ['color', 'page_url', 'image_url', 'title', 'creator', 'scraped_at']
-
 def _row(family, href, css, title, base_url):
     image = background_url(css)
     return {'color': family, 'page_url': urljoin(base_url + '/', href), 'image_url': urljoin(base_url + '/', image) if image else '',
@@ -96,8 +95,16 @@ def _check_page(driver, url: str, cfg: SiteConfig):
         raise ScrapeError(f"no tiles matching {cfg.tile_selector!r} on {url} (page title {driver.title!r}): the page is "
                           "empty or dead, or the site's markup changed (update SiteConfig.tile_selector)")
 
-def scrape_color(family: str, cfg: SiteConfig | None = None, limit: int | None = None, pause: float = 0.5,
-                 wait_s: float = 5.0, idle_rounds: int = 2, late_wait_s: float = 5.0, on_rows=None, driver=None) -> list[dict]:
+def scrape_color(family: str,                  # the colour family, any case ('red', 'GREY' …)
+                 cfg: SiteConfig | None = None,  # the site's URLs and selectors (default: the real site)
+                 limit: int | None = None,       # at most this many tiles
+                 pause: float = 0.5,             # polite pause between scrolls, seconds
+                 wait_s: float = 5.0,            # how long to wait for more tiles after a scroll
+                 idle_rounds: int = 2,           # scrolls in a row without new tiles before the page counts as done
+                 late_wait_s: float = 5.0,       # extra time for tiles whose image has not arrived
+                 on_rows=None,                   # called with each batch of new rows as soon as they are seen
+                 driver=None                     # a browser to reuse (default: a new headless Chromium, closed after)
+                ) -> list[dict]:
     "Every tile of one family's page (at most `limit`), as manifest rows; `on_rows(rows)` gets them batch by batch."
     from selenium.common.exceptions import TimeoutException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
@@ -167,18 +174,6 @@ def add_details(rows: list[dict], cfg: SiteConfig | None = None, pause: float = 
     return rows
 
 # %% ../nbs/01_scraping.ipynb #b81df4e5
-def read_manifest(path) -> pd.DataFrame:
-    "The manifest at `path` (empty with the standard columns if there is none)."
-    path = Path(path)
-    if not path.exists(): return pd.DataFrame(columns=MANIFEST_COLUMNS)
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
-
-def write_manifest(df: pd.DataFrame, path):
-    "Write atomically: a temporary file in the same folder, then a rename."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name, suffix='.tmp'); os.close(fd)
-    df.to_csv(tmp, index=False); os.replace(tmp, path)
-
 def merge_rows(df: pd.DataFrame, rows) -> pd.DataFrame:
     "`df` plus `rows`, one row per (color, page_url): new tiles appended, fields that were empty filled, nothing overwritten."
     new = pd.DataFrame(list(rows), columns=MANIFEST_COLUMNS).astype(str) if len(rows) else pd.DataFrame(columns=MANIFEST_COLUMNS)
@@ -204,9 +199,17 @@ def _scrape_with_details(family, cfg, limit, pause, on_rows=None, **kw) -> list[
         return rows
     finally: driver.quit()
 
-def scrape(families=FAMILIES, out='data/raw', limit: int | None = None, base_url: str | None = None,
-           workers: int | None = None, pause: float = 0.5, details: bool = False, progress: bool = True, **kw) -> pd.DataFrame:
-    "Scrape every family's page into `out/pictures.csv` (merged with what is there); returns the manifest."
+def scrape(families=FAMILIES,            # the families to scrape
+           out='data/raw',               # folder of `pictures.csv` (merged with what is there)
+           limit: int | None = None,     # at most this many tiles per family
+           base_url: str | None = None,  # another site with the same markup (default: the real one)
+           workers: int | None = None,   # browsers at once (default: the number of cores)
+           pause: float = 0.5,           # polite pause between scrolls, seconds
+           details: bool = False,        # also visit every asset page for title and creator (slow)
+           progress: bool = True,        # a progress bar and a one-line summary
+           **kw
+          ) -> pd.DataFrame:
+    "Scrape every family's page into `out/pictures.csv` (merged with what is there); returns the manifest. `kw` go to `scrape_color`."
     fams = [normalize_family(f) for f in families]
     cfg = SiteConfig(base_url) if base_url else SiteConfig()
     path = Path(out) / 'pictures.csv'

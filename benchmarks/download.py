@@ -8,8 +8,8 @@ import argparse, tempfile, time, urllib.request
 from pathlib import Path
 import pandas as pd
 from artcolor.download import download, thumbnail_url
-from artcolor.replica import ReplicaSite
-from artcolor.scraping import MANIFEST_COLUMNS, write_manifest
+from artcolor.testing.replica import ReplicaSite
+from artcolor.data import MANIFEST_COLUMNS, write_manifest
 
 
 def manifest(site, n):

@@ -1,12 +1,12 @@
 """End to end through the installed `artcolor` command, against a replica the scraper has not seen in
 the notebooks: other families, other tile counts, a different batch size, dead and corrupt images."""
-import os, subprocess, sys
+import subprocess, sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from artcolor.replica import ReplicaSite
+from artcolor.testing.replica import ReplicaSite
 
 ARTCOLOR = str(Path(sys.executable).with_name('artcolor'))
 

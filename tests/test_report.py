@@ -4,7 +4,7 @@ link is broken, no `#|` text shows. The book is built (tools/book.py) if it is m
 a notebook; `make test` builds it just before running pytest."""
 import functools, http.server, sys, threading, urllib.error, urllib.request
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin
 
 import pytest
 
