@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope='module')
 def client():
-    with TestClient(create_app(Settings(max_upload_bytes=2_000_000))) as c:
+    with TestClient(create_app(Settings(max_upload_mb=2))) as c:
         yield c
 
 
@@ -71,7 +71,32 @@ def test_answers_are_scikit_learns(client):
 
 def test_grey_image_is_a_neutral_family(client, good_images):
     r = post(client, good_images['grey'])
-    assert r.status_code == 200 and r.json()['label'] in {'BLACK', 'WHITE', 'BROWN'}
+    assert r.status_code == 200 and r.json()['label'] in {'BLACK', 'WHITE', 'GRAY', 'BROWN'}
+
+
+def flat(rgb, size=218, noise=3, seed=0) -> np.ndarray:
+    "A flat colour field with light noise, BGR."
+    img = np.array(rgb[::-1], float) + np.random.default_rng(seed).normal(0, noise, (size, size, 3))
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize('rgb,family', [((128, 128, 128), 'GRAY'), ((0, 0, 255), 'BLUE'), ((255, 0, 0), 'RED'),
+                                        ((0, 200, 0), 'GREEN'), ((250, 250, 250), 'WHITE'), ((5, 5, 5), 'BLACK')])
+def test_flat_colours_get_their_family_and_are_unfamiliar(client, rgb, family):
+    "What people send: a flat swatch gets its own family, not a far-off one, and is flagged as unlike any artwork."
+    body = post(client, encode('.png', flat(rgb))).json()
+    assert body['label'] == family, body['probabilities']
+    assert body['familiar'] is False and 0 <= body['familiarity'] < 0.01
+
+
+def test_real_looking_image_is_familiar(client):
+    "A photograph is like the artworks the model learnt from."
+    from sklearn.datasets import load_sample_images
+    photo = load_sample_images().images[0][..., ::-1]
+    body = post(client, encode('.jpg', np.ascontiguousarray(photo))).json()
+    assert body['familiar'] is True and body['familiarity'] > 0.01
+    assert set(body['probabilities']) == set(client.get('/model').json()['classes'])
+    assert len(body['probabilities']) == 12
 
 
 def test_too_large_is_413_declared_and_chunked(client):
@@ -121,6 +146,7 @@ def test_batch_mixes_good_and_bad(client, good_images, blue):
     assert [i['status'] for i in items] == [200, 415, 422, 200]
     assert [i['filename'] for i in items] == ['a.jpg', 'notes.txt', 'cut.jpg', 'b.webp']
     assert items[0]['label'] == items[3]['label'] == 'BLUE' and items[1]['error']
+    assert isinstance(items[0]['familiar'], bool) and items[1]['familiar'] is None
 
 
 def test_batch_limits(client, blue):
@@ -152,7 +178,7 @@ def test_tampered_model_refuses_to_start(tmp_path):
     card = json.loads((MODELS_DIR / 'artcolor.json').read_text()); card['artifact']['sha256'] = '0' * 64
     (tmp_path / 'artcolor.json').write_text(json.dumps(card))
     with pytest.raises(ModelMismatch, match='refusing to unpickle'):
-        with TestClient(create_app(Settings(model_path=str(tmp_path / 'artcolor.joblib')))):
+        with TestClient(create_app(Settings(model=tmp_path / 'artcolor.joblib'))):
             pass
 
 

@@ -11,3 +11,10 @@ def test_package_imports():
 
 def test_reference_data_found():
     assert dataset_path().name in {'features.csv', 'gac2023_features.csv'}
+
+
+def test_bundled_model_names_all_twelve_families():
+    from artcolor.predict import Predictor
+    p = Predictor.load()
+    assert sorted(p.classes) == sorted(FAMILIES)
+    assert p._fast_proba is not None, p.fast_path        # the blend runs on the checked fast path
