@@ -1,5 +1,5 @@
 # artcolor's API: the bundled model behind FastAPI. Build: docker build -t artcolor .
-# Run: docker run -p 8000:8000 artcolor   (the same uvicorn command as `make serve`, on 0.0.0.0)
+# Run: docker run -p 8000:8000 artcolor   (the same command as `make serve`, on 0.0.0.0)
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -28,4 +28,5 @@ USER artcolor
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status == 200 else 1)"
-CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000"]
+# one worker per core the container may use (its CPU quota included); WORKERS=N or WEB_CONCURRENCY=N to choose
+CMD ["python", "-m", "api", "--host", "0.0.0.0", "--port", "8000"]

@@ -8,7 +8,7 @@ PORT  ?= 8000
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PIP_QUIET := -q --disable-pip-version-check
 
-.PHONY: venv chromium serve test export-check clean-check lint workflows report data train bench clean
+.PHONY: venv chromium wrk serve test export-check clean-check lint workflows report data train bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: settings.ini setup.py
@@ -17,15 +17,19 @@ $(VENV)/.installed: settings.ini setup.py
 	@$(BIN)/python -m pip install $(PIP_QUIET) -e ".[dev]" 2> >(grep -v "WARNING: Location" >&2)
 	@touch $@
 
+wrk:
+	@command -v wrk >/dev/null || { echo "installing Debian's wrk (the HTTP benchmark's load generator) ..."; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+
 chromium:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 	  echo "installing Debian's chromium and chromium-driver ..."; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
-## The main job: serve the bundled model on http://$(HOST):$(PORT) (docs at /docs).
+## The main job: serve the bundled model on http://$(HOST):$(PORT) (a page at /, docs at /docs), one worker per core (WORKERS=N to choose).
 serve: venv
-	$(BIN)/uvicorn api.main:app --host $(HOST) --port $(PORT)
+	$(BIN)/python -m api --host $(HOST) --port $(PORT)
 
 ## The package is generated from nbs/: nbdev_export must not change it.
 export-check: venv
@@ -74,7 +78,7 @@ train: venv
 	$(BIN)/artcolor train $(if $(FULL),--full)
 
 ## Benchmarks: each prints a ratio against its baseline measured in the same run.
-bench: venv
+bench: venv wrk
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/features.py
 	$(BIN)/python benchmarks/download.py

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import cv2
 from threadpoolctl import threadpool_limits
 from fastapi import FastAPI, File, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from artcolor.data import Settings
 from artcolor.images import sniff_format
 from artcolor.predict import Predictor
 from artcolor.serving import MicroBatcher
+
+PAGE = (Path(__file__).with_name('page.html')).read_text(encoding='utf-8')
 
 
 # ---- response models -------------------------------------------------------------------------
@@ -28,11 +32,19 @@ class ModelIdentity(BaseModel):
     trained_on: str
 
 
+class Swatch(BaseModel):
+    hex: str = Field(description='#rrggbb')
+    share: float = Field(description='share of the pixels')
+    family: str = Field(description='the family this colour falls in, pixel by pixel')
+
+
 class Classification(BaseModel):
     model_config = ConfigDict(json_schema_extra={'examples': [{
         'label': 'BLUE', 'probabilities': {'BLUE': 0.85, 'TEAL': 0.07, 'PURPLE': 0.07},
         'features': {'b_bgr_mean': 179.0, 'g_bgr_mean': 95.0, 'r_bgr_mean': 47.0},
         'familiar': True, 'familiarity': 0.41,
+        'palette': [{'hex': '#2f5fb3', 'share': 0.62, 'family': 'BLUE'}, {'hex': '#e8e4da', 'share': 0.38, 'family': 'WHITE'}],
+        'family_shares': {'BLUE': 0.6, 'WHITE': 0.35, 'GRAY': 0.05},
         'model': {'name': 'artcolor', 'version': '0.1.0', 'model': 'svm+logreg vote', 'sha256': '3f2a…', 'trained_on': 'gac2023_features.csv'}}]})
     label: str = Field(description='the most probable colour family')
     probabilities: dict[str, float] = Field(description='probability of each family the model knows')
@@ -40,13 +52,16 @@ class Classification(BaseModel):
     familiar: bool | None = Field(None, description="whether the image is like the images the model learnt from "
                                   "(the criterion is in /model, `familiarity.criterion`); an unfamiliar answer deserves less trust")
     familiarity: float | None = Field(None, description='the score behind `familiar`, in [0, 1]: small means unusual')
+    palette: list[Swatch] = Field(description='up to 5 dominant colours, largest share first; shares sum to 1')
+    family_shares: dict[str, float] = Field(description="each of the 12 families' share of the pixels (sums to 1)")
     model: ModelIdentity
 
 
 class BatchItem(BaseModel):
     model_config = ConfigDict(json_schema_extra={'examples': [
         {'filename': 'a.jpg', 'status': 200, 'label': 'RED', 'probabilities': {'RED': 0.8}, 'features': {},
-         'familiar': True, 'familiarity': 0.3, 'error': None},
+         'familiar': True, 'familiarity': 0.3, 'palette': [{'hex': '#c0392b', 'share': 1.0, 'family': 'RED'}],
+         'family_shares': {'RED': 1.0}, 'error': None},
         {'filename': 'notes.txt', 'status': 415, 'label': None, 'probabilities': None, 'features': None,
          'error': 'not an image: the bytes match no supported format (JPEG, PNG, GIF, WebP, BMP, TIFF)'}]})
     filename: str | None
@@ -56,7 +71,14 @@ class BatchItem(BaseModel):
     features: dict[str, float] | None = None
     familiar: bool | None = None
     familiarity: float | None = None
+    palette: list[Swatch] | None = None
+    family_shares: dict[str, float] | None = None
     error: str | None = None
+
+
+class LegacyPrediction(BaseModel):
+    model_config = ConfigDict(json_schema_extra={'examples': [{'prediction': 'BLUE'}]})
+    prediction: str = Field(description='the most probable colour family (as /classify `label`)')
 
 
 class Health(BaseModel):
@@ -182,7 +204,22 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
         if pred.error:
             raise HTTPException(422, pred.error)
         return {'label': pred.label, 'probabilities': pred.probabilities, 'features': pred.features,
-                'familiar': pred.familiar, 'familiarity': pred.familiarity, 'model': identity(request)}
+                'familiar': pred.familiar, 'familiarity': pred.familiarity, 'palette': pred.palette,
+                'family_shares': pred.family_shares, 'model': identity(request)}
+
+    @app.post('/img_classify', response_model=LegacyPrediction, responses=ERRORS, deprecated=True,
+              summary="The 2023 service's endpoint, kept for its clients: use /classify")
+    async def img_classify(request: Request, file: UploadFile = File(description='the image')):
+        "Answers `{\"prediction\": FAMILY}` as the 2023 service did, with /classify's limits and 4xx errors instead of its 500s."
+        data = await read_checked(file)
+        pred = (await classify_many(request, [data]))[0]
+        if pred.error:
+            raise HTTPException(422, pred.error)
+        return {'prediction': pred.label}
+
+    @app.get('/', response_class=HTMLResponse, include_in_schema=False)
+    async def page():
+        return PAGE
 
     @app.post('/classify/batch', response_model=list[BatchItem], responses=ERRORS,
               summary='Classify several images; a bad file gives an error entry, never fails the others')
@@ -200,7 +237,8 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
             for i, pred in zip(good, await classify_many(request, list(good.values()))):
                 items[i].update({'status': 422, 'error': pred.error} if pred.error else
                                 {'label': pred.label, 'probabilities': pred.probabilities, 'features': pred.features,
-                                 'familiar': pred.familiar, 'familiarity': pred.familiarity})
+                                 'familiar': pred.familiar, 'familiarity': pred.familiarity,
+                                 'palette': pred.palette, 'family_shares': pred.family_shares})
         return items
 
     return app

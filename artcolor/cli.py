@@ -40,7 +40,8 @@ def _cmd_predict(a):
         else:
             top = sorted(pr.probabilities.items(), key=lambda kv: -kv[1])[:3]
             flag = '' if pr.familiar is None else '\tfamiliar' if pr.familiar else '\tUNFAMILIAR (unlike the training images: trust it less)'
-            print(f"{f}\t{pr.label}\t" + '  '.join(f"{k} {v:.0%}" for k, v in top) + flag)
+            colours = ' '.join(f"{c['hex']} {c['share']:.0%}" for c in pr.palette[:3])
+            print(f"{f}\t{pr.label}\t" + '  '.join(f"{k} {v:.0%}" for k, v in top) + f"\tpalette {colours}" + flag)
     return 1 if any(pr.error for pr in preds) else 0
 
 # %% ../nbs/07_cli.ipynb #ef9b3137

@@ -9,13 +9,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pandas as pd
+from PIL import Image
 from tqdm import tqdm
 from .colors import FAMILIES
 from .images import ImageError, load_image  # noqa: F401  (ImageError re-exported: it lived here before 0.2)
 
 # %% auto #0
 __all__ = ['FEATURE_NAMES', 'HUE_BINS', 'N_DOMINANT', 'EXTENDED_FEATURE_NAMES', 'classic_features', 'extract_features',
-           'pixel_families', 'extract_extended', 'extract_files', 'features_for_manifest']
+           'pixel_families', 'reduce_to', 'family_shares', 'palette', 'extract_extended', 'extract_files',
+           'features_for_manifest']
 
 # %% ../nbs/03_features.ipynb #153ca922
 FEATURE_NAMES = [f'{c}_{space}_{stat}' for stat in ('mean', 'std')
@@ -51,6 +53,35 @@ def pixel_families(img: np.ndarray, hsv: np.ndarray | None = None) -> np.ndarray
              (h >= 15) & (h < 50) & (v < 160),                          # dark orange/yellow: brown
              ((h >= 290) | (h < 15)) & (s < 140) & (v >= 170)]          # light soft red/magenta: pink
     return np.select(conds, [idx('BLACK'), idx('WHITE'), idx('GRAY'), idx('BROWN'), idx('PINK')], hue_fam).astype(np.uint8)
+
+# %% ../nbs/03_features.ipynb #1905af7a
+def reduce_to(img: np.ndarray, size: int = 64) -> np.ndarray:
+    "`img` reduced (area averaging) so that its longer side is at most `size` (unchanged if already that small)."
+    h, w = img.shape[:2]
+    if max(h, w) <= size: return img
+    s = size / max(h, w)
+    return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+def family_shares(img: np.ndarray) -> dict:
+    "Each family's share of the pixels of a BGR uint8 image (by `pixel_families`, on a 64-px reduction); shares sum to 1."
+    fam = pixel_families(reduce_to(img))
+    counts = np.bincount(fam.ravel(), minlength=len(FAMILIES)) / fam.size
+    return {f: round(float(c), 4) for f, c in zip(FAMILIES, counts)}
+
+def palette(img: np.ndarray, n: int = 5) -> list[dict]:
+    "Up to `n` dominant colours of a BGR uint8 image, largest share first: {'hex', 'share', 'family'}; shares sum to 1."
+    small = np.ascontiguousarray(reduce_to(img)[..., ::-1])
+    q = Image.fromarray(small).quantize(colors=n, method=Image.Quantize.FASTOCTREE)
+    pal, total, merged = q.getpalette(), small.shape[0] * small.shape[1], {}
+    for count, idx in q.getcolors():
+        rgb = tuple(pal[3 * idx:3 * idx + 3])
+        merged[rgb] = merged.get(rgb, 0) + count
+    top = sorted(merged.items(), key=lambda kv: -kv[1])[:n]
+    fams = pixel_families(np.uint8([[rgb[::-1] for rgb, _ in top]]))[0]          # the colours' families, in one call
+    out = [{'hex': '#%02x%02x%02x' % rgb, 'share': count / total, 'family': FAMILIES[int(f)]} for (rgb, count), f in zip(top, fams)]
+    scale = sum(c['share'] for c in out)
+    for c in out: c['share'] = round(c['share'] / scale, 4)
+    return out
 
 # %% ../nbs/03_features.ipynb #6e5ab4bb
 HUE_BINS = 12

@@ -11,7 +11,7 @@ import joblib, numpy as np, pandas as pd, sklearn
 from fastcore.basics import patch
 from .data import CARD_FILE, MODEL_FILE, MODELS_DIR, file_sha256, settings
 from .fastpath import verified_proba
-from .features import extract_features
+from .features import extract_features, family_shares, palette, reduce_to
 from .images import ImageError, load_image
 
 # %% auto #0
@@ -48,6 +48,8 @@ class Prediction:
     features: dict = field(default_factory=dict)
     familiar: bool | None = None          # like the training rows (see the model card's `familiarity.criterion`)
     familiarity: float | None = None      # the score behind `familiar`, in [0, 1]: small means unusual
+    palette: list = field(default_factory=list)        # up to 5 dominant colours: {'hex', 'share', 'family'}
+    family_shares: dict = field(default_factory=dict)  # each family's share of the pixels
     error: str | None = None
     def to_dict(self) -> dict: return asdict(self)
 
@@ -139,9 +141,12 @@ def familiarity_features(self: Predictor, X) -> pd.DataFrame:
 @patch
 def predict_images(self: Predictor, sources) -> list[Prediction]:
     "Classify many images (bytes, paths or arrays) in one model call; an unreadable one gives a Prediction with its `error`."
-    feats, errors = {}, {}
+    feats, colours, errors = {}, {}, {}
     for i, src in enumerate(sources):
-        try: feats[i] = extract_features(load_image(src))
+        try:
+            img = load_image(src)
+            small = reduce_to(img)        # palette and shares from one 64-px reduction
+            feats[i], colours[i] = extract_features(img), (palette(small), family_shares(small))
         except ImageError as e: errors[i] = str(e)
         except Exception as e: errors[i] = f"could not process the image ({type(e).__name__}): {str(e).splitlines()[0] if str(e) else ''}"
     out = {i: Prediction(None, error=e) for i, e in errors.items()}
@@ -151,7 +156,7 @@ def predict_images(self: Predictor, sources) -> list[Prediction]:
         for k, (i, best, pr, f) in enumerate(zip(feats, proba.argmax(1).tolist(), proba.round(6).tolist(), X.round(6).tolist())):
             fam = None if scores is None else round(float(scores[k]), 6)
             out[i] = Prediction(self.classes[best], dict(zip(self.classes, pr)), dict(zip(self.feature_names, f)),
-                                None if fam is None else bool(scores[k] >= self.familiar_threshold), fam)
+                                None if fam is None else bool(scores[k] >= self.familiar_threshold), fam, *colours[i])
     return [out[i] for i in range(len(out))]
 
 @patch

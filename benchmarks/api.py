@@ -1,28 +1,39 @@
-"""API benchmark: requests per second, p50/p99 latency and errors of the artcolor service under 16
-concurrent clients sending one 218-px JPEG, against, in the same run, a do-nothing FastAPI endpoint
-that only reads the upload (the ceiling) and the 2023 design (classic features + SVC in async def).
-For each it also prints the CPU time per request of the server's workers and of the load generator,
-and how the work split between the workers.
+"""API benchmark with wrk: the service as shipped against, in the same run, the floor and the 2023 design.
 
-    .venv/bin/python benchmarks/api.py [--seconds 15] [--clients 16] [--workers 2] [--http h11 --loop asyncio]
+    .venv/bin/python benchmarks/api.py [--seconds 15] [--connections 16]     (needs wrk: `make bench` installs it)
 
-Each service runs under uvicorn with `--workers` processes on a free loopback port; the load
-generator (httpx, asyncio) shares the same cores, as it would on this 2-core machine. By default
-uvicorn picks uvloop and httptools (installed with `uvicorn[standard]`), as `make serve` does;
-`--http h11 --loop asyncio` measures the pure-Python stack instead. Note that with `--workers N` and
-asyncio's loop, uvicorn 0.54 leaves Nagle's algorithm on for accepted connections (its listening
-socket is made with proto 0, so asyncio skips TCP_NODELAY; uvicorn issue #3149); uvloop sets it.
+Every service runs on a free loopback port and receives the same 218-px JPEG as a multipart upload
+from wrk (Debian's C load generator: a few hundredths of a millisecond of CPU per request, so the
+server, not the client, is measured on this 2-core machine):
+
+- **artcolor as shipped**: `python -m api`, the command of `make serve` and of the Docker image
+  (one worker per core);
+- **floor**: FastAPI reading the upload, artcolor's exact decode and the 18 features, no model,
+  with the same number of workers, started the same way (`python -m api --app ...`, one
+  SO_REUSEPORT socket per worker, so both spread connections evenly): what any /classify must do;
+- **2023 design**: classic features and an SVC inside an `async def` endpoint, one uvicorn worker,
+  as its README ran it.
+
+For each: requests per second, p50 and p99 latency, non-2xx responses and socket errors, and the
+server's CPU time per request (all its processes, from /proc). The ratios printed last are the
+targets: shipped / floor >= 0.9 and shipped / 2023 >= 12.
 """
-import argparse, asyncio, os, socket, subprocess, sys, time, urllib.request
+import argparse, os, re, socket, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 
 import cv2
-import httpx
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = {'artcolor (api.main:app)': 'api.main:app', 'ceiling: read-only endpoint': 'benchmarks.api_baselines:ceiling',
-            '2023 design: classic + SVC in async def': 'benchmarks.api_baselines:design_2023'}
+sys.path.insert(0, str(ROOT))
+from api.serve import default_workers  # noqa: E402
+
+LUA = """local f = assert(io.open(os.getenv("ARTCOLOR_BENCH_BODY"), "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*all")
+f:close()
+wrk.headers["Content-Type"] = "multipart/form-data; boundary=artcolorbench"
+"""
 
 
 def free_port():
@@ -30,85 +41,84 @@ def free_port():
         s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 
-def start(target, workers, http='auto', loop='auto'):
+def start(cmd):
+    "Start a service command with {port} filled in; returns (process, port) once /docs answers."
     port = free_port()
-    proc = subprocess.Popen([sys.executable, '-m', 'uvicorn', target, '--host', '127.0.0.1', '--port', str(port),
-                             '--workers', str(workers), '--http', http, '--loop', loop, '--log-level', 'warning'], cwd=ROOT)
+    proc = subprocess.Popen([c.format(port=port) for c in cmd], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 90
     while time.time() < deadline:
         try:
             urllib.request.urlopen(f'http://127.0.0.1:{port}/docs', timeout=1); return proc, port
         except OSError: time.sleep(0.3)
-    proc.kill(); raise RuntimeError(f'{target} did not start')
+    proc.kill(); raise RuntimeError(f'{cmd} did not start')
 
 
-def worker_cpu_seconds(pid) -> dict:
-    "CPU seconds (user + system) used so far by each uvicorn worker process under `pid` (Linux /proc; else empty)."
-    out = {}
+def tree_cpu_seconds(pid) -> float:
+    "CPU seconds (user + system) used so far by `pid` and every process below it (Linux /proc)."
+    parents, cpu = {}, {}
     for stat in Path('/proc').glob('[0-9]*/stat'):
         try:
-            fields = stat.read_text().rsplit(')', 1)[1].split()
-            if int(fields[1]) == pid and b'multiprocessing.spawn' in (stat.parent / 'cmdline').read_bytes():
-                out[stat.parent.name] = (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+            f = stat.read_text().rsplit(')', 1)[1].split()
+            parents[int(stat.parent.name)] = int(f[1]); cpu[int(stat.parent.name)] = (int(f[11]) + int(f[12])) / os.sysconf('SC_CLK_TCK')
         except (OSError, IndexError, ValueError): pass
-    return out
+    tree, grew = {pid}, True
+    while grew:
+        new = {p for p, pp in parents.items() if pp in tree} - tree
+        tree |= new; grew = bool(new)
+    return sum(cpu.get(p, 0) for p in tree)
 
 
-async def load(port, jpeg, seconds, clients, pid, warmup=2.0, stagger=0.05):
-    """Warm up, then measure `seconds` of `clients` looping on POST /classify over keep-alive connections.
-
-    The warm-up opens the connections one at a time (`stagger` apart), as clients arrive in practice. Opened
-    all at once, they queue together on the shared listening socket and one worker's accept loop can take
-    them all, leaving the other worker idle for the whole run: a result that would measure that luck."""
-    lat, errors = [], 0
-    async with httpx.AsyncClient(base_url=f'http://127.0.0.1:{port}', timeout=30,
-                                 limits=httpx.Limits(max_connections=clients)) as c:
-        async def client(delay, until, record):
-            nonlocal errors
-            await asyncio.sleep(delay)
-            while time.perf_counter() < until:
-                t = time.perf_counter()
-                try:
-                    r = await c.post('/classify', files={'file': ('a.jpg', jpeg, 'image/jpeg')})
-                    ok = r.status_code == 200
-                except httpx.HTTPError: ok = False
-                if record: lat.append(time.perf_counter() - t); errors += not ok
-        warm_until = time.perf_counter() + warmup + clients * stagger
-        await asyncio.gather(*(client(i * stagger, warm_until, False) for i in range(clients)))
-        cpu0, gen0, t0 = worker_cpu_seconds(pid), time.process_time(), time.perf_counter()
-        await asyncio.gather(*(client(0, t0 + seconds, True) for _ in range(clients)))
-        elapsed, cpu1, gen1 = time.perf_counter() - t0, worker_cpu_seconds(pid), time.process_time()
-    used = sorted((cpu1[w] - cpu0.get(w, 0) for w in cpu1), reverse=True)
-    n = max(len(lat), 1)
-    lat = np.array(lat) * 1000
-    return {'rps': len(lat) / elapsed, 'p50': np.percentile(lat, 50), 'p99': np.percentile(lat, 99), 'errors': errors,
-            'n': len(lat), 'split': ' / '.join(f'{u / max(sum(used), 1e-9):.0%}' for u in used),
-            'server_ms': sum(used) / n * 1000, 'client_ms': (gen1 - gen0) / n * 1000}
+def wrk(port, seconds, connections, script, body_path):
+    env = dict(os.environ, ARTCOLOR_BENCH_BODY=str(body_path))
+    out = subprocess.run(['wrk', '-t1', f'-c{connections}', f'-d{seconds}s', '--latency', '-s', script,
+                          f'http://127.0.0.1:{port}/classify'], capture_output=True, text=True, env=env, check=True).stdout
+    unit = {'us': 1e-3, 'ms': 1.0, 's': 1e3}
+    lat = {q: float(v) * unit[u] for q, v, u in re.findall(r'^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$', out, re.M)}
+    non2xx = re.search(r'Non-2xx or 3xx responses: (\d+)', out)
+    sock = re.search(r'Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)', out)
+    return {'rps': float(re.search(r'Requests/sec:\s+([\d.]+)', out)[1]), 'requests': int(re.search(r'(\d+) requests in', out)[1]),
+            'p50': lat.get('50'), 'p99': lat.get('99'), 'errors': (int(non2xx[1]) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--seconds', type=float, default=15); ap.add_argument('--clients', type=int, default=16)
-    ap.add_argument('--workers', type=int, default=2)
-    ap.add_argument('--http', default='auto', help="uvicorn's HTTP parser: auto (httptools when installed, as in `make serve`) or h11")
-    ap.add_argument('--loop', default='auto', help="uvicorn's event loop: auto (uvloop when installed, as in `make serve`) or asyncio")
+    ap.add_argument('--seconds', type=int, default=15); ap.add_argument('--connections', type=int, default=16)
+    ap.add_argument('--warmup', type=int, default=3)
     a = ap.parse_args()
+    if not subprocess.run(['sh', '-c', 'command -v wrk'], capture_output=True).stdout:
+        sys.exit("wrk is not installed: `make bench` installs it (Debian's wrk), or `apt-get install wrk`")
+    workers = default_workers()
+    py = sys.executable
+    services = {
+        'artcolor as shipped (python -m api)': [py, '-m', 'api', '--host', '127.0.0.1', '--port', '{port}'],
+        f'floor: decode + 18 features, no model ({workers} workers)': [py, '-m', 'api', '--app', 'benchmarks.api_baselines:floor',
+                                                                       '--host', '127.0.0.1', '--port', '{port}', '--workers', str(workers)],
+        '2023 design (one worker, as its README ran it)': [py, '-m', 'uvicorn', 'benchmarks.api_baselines:design_2023', '--host', '127.0.0.1',
+                                                           '--port', '{port}', '--log-level', 'warning'],
+    }
     rng = np.random.default_rng(0)
     img = np.clip(np.array([60, 60, 190], float) + rng.normal(0, 20, (218, 218, 3)), 0, 255).astype(np.uint8)
     jpeg = cv2.imencode('.jpg', img, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+    body = (b'--artcolorbench\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+            + jpeg + b'\r\n--artcolorbench--\r\n')
     res = {}
-    for name, target in SERVICES.items():
-        proc, port = start(target, a.workers, a.http, a.loop)
-        try:
-            res[name] = asyncio.run(load(port, jpeg, a.seconds, a.clients, proc.pid))
-        finally:
-            proc.terminate(); proc.wait(20)
-        r = res[name]
-        print(f"{name:42s} {r['rps']:7.1f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  errors {r['errors']} of {r['n']}", flush=True)
-        print(f"{'':42s} CPU per request: server {r['server_ms']:.2f} ms (workers {r['split']}), load generator {r['client_ms']:.2f} ms", flush=True)
-    ours, ceil, old = (res[k]['rps'] for k in SERVICES)
-    print(f"artcolor / ceiling = {ours / ceil:.2f} (target >= 0.8) | artcolor / 2023 design = {ours / old:.2f} (target >= 3)"
-          f" | 3x the 2023 design would be {3 * old / ceil:.2f}x the ceiling")
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / 'body').write_bytes(body); (Path(d) / 'post.lua').write_text(LUA)
+        for name, cmd in services.items():
+            proc, port = start(cmd)
+            try:
+                wrk(port, a.warmup, a.connections, Path(d) / 'post.lua', Path(d) / 'body')
+                cpu0 = tree_cpu_seconds(proc.pid)
+                r = wrk(port, a.seconds, a.connections, Path(d) / 'post.lua', Path(d) / 'body')
+                r['server_ms'] = (tree_cpu_seconds(proc.pid) - cpu0) / max(r['requests'], 1) * 1000
+            finally:
+                proc.terminate(); proc.wait(20)
+            res[name] = r
+            print(f"{name:52s} {r['rps']:8.1f} req/s  p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms  errors {r['errors']} of {r['requests']}"
+                  f"  server CPU {r['server_ms']:.2f} ms/request", flush=True)
+    ours, floor_, old = (res[k]['rps'] for k in services)
+    print(f"shipped / floor = {ours / floor_:.2f} (target >= 0.9) | shipped / 2023 design = {ours / old:.1f} (target >= 12)"
+          f" | {workers} workers, {a.connections} connections, {a.seconds} s each")
 
 
 if __name__ == '__main__':

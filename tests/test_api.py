@@ -190,7 +190,7 @@ def free_port() -> int:
 def test_uvicorn_process_answers_health(blue):
     "The same command as `make serve` and the Dockerfile's CMD, on a free loopback port."
     port = free_port()
-    proc = subprocess.Popen([sys.executable, '-m', 'uvicorn', 'api.main:app', '--host', '127.0.0.1', '--port', str(port)],
+    proc = subprocess.Popen([sys.executable, '-m', 'api', '--host', '127.0.0.1', '--port', str(port)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 60
@@ -210,5 +210,5 @@ def test_uvicorn_process_answers_health(blue):
 def test_make_serve_and_dockerfile_run_the_same_command():
     make = (ROOT / 'Makefile').read_text()
     docker = (ROOT / 'Dockerfile').read_text()
-    assert 'uvicorn api.main:app --host $(HOST) --port $(PORT)' in make
-    assert 'CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000"]' in docker
+    assert 'python -m api --host $(HOST) --port $(PORT)' in make
+    assert 'CMD ["python", "-m", "api", "--host", "0.0.0.0", "--port", "8000"]' in docker
