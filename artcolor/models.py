@@ -25,8 +25,8 @@ from .features import FEATURE_NAMES
 
 # %% auto #0
 __all__ = ['DERIVED_NAMES', 'CV', 'BASELINE', 'add_derived', 'derived_features', 'baseline_2023', 'svm_logreg_vote', 'candidates',
-           'select_models', 'with_probabilities', 'cv_evaluate', 'library_versions', 'export_model',
-           'model_card_markdown', 'plot_confusion']
+           'select_models', 'with_probabilities', 'cv_evaluate', 'library_versions', 'save_artifact',
+           'selection_records', 'write_card', 'export_model', 'model_card_markdown', 'plot_confusion']
 
 # %% ../nbs/05_models.ipynb #7098d9e7
 DERIVED_NAMES = ['lab_chroma', 'lab_hue_cos', 'lab_hue_sin', 'hsv_hue_cos', 'hsv_hue_sin',
@@ -138,6 +138,22 @@ def library_versions() -> dict:
     return {'artcolor': artcolor.__version__, 'scikit-learn': sklearn.__version__, 'numpy': np.__version__,
             'scipy': scipy.__version__, 'joblib': joblib.__version__, 'pandas': pd.__version__}
 
+def save_artifact(pipe, out_dir: Path) -> str:
+    "Write `pipe` to `out_dir/artcolor.joblib` atomically (a temporary file, then a rename); returns its sha256."
+    tmp = out_dir / (MODEL_FILE + '.tmp')
+    joblib.dump(pipe, tmp); os.replace(tmp, out_dir / MODEL_FILE)
+    return file_sha256(out_dir / MODEL_FILE)
+
+def selection_records(selection: pd.DataFrame | None) -> list[dict]:
+    "The selection table as JSON-ready records (parameters as text)."
+    if selection is None: return []
+    return json.loads(selection.drop(columns='params').assign(params=selection.params.map(str)).to_json(orient='records'))
+
+def write_card(card: dict, out_dir: Path, markdown: str):
+    "The card beside the artefact: `artcolor.json` for programs, `MODEL_CARD.md` for people."
+    (out_dir / CARD_FILE).write_text(json.dumps(card, indent=2) + '\n')
+    (out_dir / 'MODEL_CARD.md').write_text(markdown)
+
 def export_model(pipe: Pipeline, df: pd.DataFrame, data_path, out_dir=MODELS_DIR, name: str = '',
                  selection: pd.DataFrame | None = None, grid: str = 'reduced') -> dict:
     "Cross-validate `pipe` as exported, fit it on all of `df`, write `artcolor.joblib` and its card `artcolor.json`."
@@ -148,8 +164,7 @@ def export_model(pipe: Pipeline, df: pd.DataFrame, data_path, out_dir=MODELS_DIR
     baseline, _ = cv_evaluate(baseline_2023(), X, y)
     pipe.fit(X, y)
     assert not hasattr(pipe, 'feature_names_in_')
-    tmp = out_dir / (MODEL_FILE + '.tmp')
-    joblib.dump(pipe, tmp); os.replace(tmp, out_dir / MODEL_FILE)
+    sha = save_artifact(pipe, out_dir)
     data_path = Path(data_path)            # the file `df` was read from: its sha256 goes in the card
     card = {
         'name': 'artcolor', 'model': name or type(pipe.steps[-1][1]).__name__, 'version': artcolor.__version__,
@@ -160,16 +175,14 @@ def export_model(pipe: Pipeline, df: pd.DataFrame, data_path, out_dir=MODELS_DIR
         'data': {'name': data_path.name, 'rows': len(df), 'sha256': file_sha256(data_path),
                  'class_counts': {str(k): int(v) for k, v in y.value_counts().items()}},
         'cv': {**metrics, 'baseline_2023': baseline, 'selection_grid': grid},
-        'selection': [] if selection is None else json.loads(selection.drop(columns='params').assign(
-            params=selection.params.map(str)).to_json(orient='records')),
+        'selection': selection_records(selection),
         'limitations': ('Trained on the support vectors of the 2023 SVM (hard boundary cases, 11 families, no GRAY): '
                         'CV accuracy here is not comparable with the 2023 figure of 0.878 on all images.'
                         if data_path.name.startswith('gac2023') else 'Trained on a scraped feature table.'),
         'libraries': library_versions(),
-        'artifact': {'file': MODEL_FILE, 'sha256': file_sha256(out_dir / MODEL_FILE)},
+        'artifact': {'file': MODEL_FILE, 'sha256': sha},
     }
-    (out_dir / CARD_FILE).write_text(json.dumps(card, indent=2) + '\n')
-    (out_dir / 'MODEL_CARD.md').write_text(model_card_markdown(card))
+    write_card(card, out_dir, model_card_markdown(card))
     return card
 
 # %% ../nbs/05_models.ipynb #30caf268
