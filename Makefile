@@ -81,6 +81,8 @@ train: venv
 bench: venv wrk
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/features.py
+	$(BIN)/python benchmarks/cluster.py
+	$(BIN)/python benchmarks/manifest.py
 	$(BIN)/python benchmarks/download.py
 	$(BIN)/python benchmarks/api.py
 

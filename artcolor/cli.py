@@ -24,11 +24,11 @@ def _cmd_download(a):
 
 def _cmd_features(a):
     from artcolor.features import features_for_manifest
-    features_for_manifest(a.dir, extended=a.extended, n_jobs=a.jobs); return 0
+    features_for_manifest(a.dir, extended=a.extended, n_jobs=a.jobs, scheduler=a.scheduler); return 0
 
 def _cmd_train(a):
     from artcolor.training import train
-    train(a.data, a.out, full=a.full, tiles=None if a.no_tiles else 'gac2026_tiles'); return 0
+    train(a.data, a.out, full=a.full, tiles=None if a.no_tiles else 'gac2026_tiles', scheduler=a.scheduler); return 0
 
 def _cmd_predict(a):
     from artcolor.predict import Predictor
@@ -65,12 +65,14 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser('features', help="write DIR/features.csv from the downloaded thumbnails")
     s.add_argument('dir'); s.add_argument('--extended', action='store_true', help='add the extended features')
     s.add_argument('--jobs', type=int, default=-1, help='worker processes (default: all cores)')
+    s.add_argument('--scheduler', metavar='ADDRESS', help="a Dask scheduler (tcp://host:8786) or 'local'; the folder must be on storage every worker sees")
     s.set_defaults(fn=_cmd_features)
     s = sub.add_parser('train', help="select a model and export it with its card")
     s.add_argument('--data', help='reference table name or features.csv (default: see artcolor.data.dataset_path)')
     s.add_argument('--out', default=MODELS_DIR, help='output folder (default: models/)')
     s.add_argument('--full', action='store_true', help='the full grids (minutes) instead of the reduced one')
     s.add_argument('--no-tiles', action='store_true', help='leave out the 2026 mean-colour tiles (default: add them when found)')
+    s.add_argument('--scheduler', metavar='ADDRESS', help="run the model search on a Dask scheduler (tcp://host:8786) or 'local'")
     s.set_defaults(fn=_cmd_train)
     s = sub.add_parser('predict', help="classify image files with the exported model")
     s.add_argument('images', nargs='+'); s.add_argument('--model', help='model file or folder (default: bundled)')
@@ -84,7 +86,7 @@ def main(argv=None) -> int:
     from artcolor.images import ImageError
     a = parser().parse_args(argv)
     try: return a.fn(a)
-    except (DataNotFound, ImageError, FileNotFoundError, ValueError, RuntimeError) as e:
+    except (DataNotFound, ImageError, FileNotFoundError, ConnectionError, ImportError, ValueError, RuntimeError) as e:
         print(f"artcolor: error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt:
         print("artcolor: interrupted; everything collected so far is saved", file=sys.stderr); return 130

@@ -11,6 +11,7 @@ import pandas as pd
 from tqdm import tqdm
 from .data import read_manifest, write_manifest
 from .images import ImageError, load_image, sniff_format
+from .scraping import ManifestJournal
 
 # %% auto #0
 __all__ = ['USER_AGENT', 'thumbnail_url', 'asset_id', 'Missing', 'fetch', 'download_row', 'download']
@@ -96,7 +97,7 @@ def download(folder,                  # the scrape's folder: reads and updates `
     folder = Path(folder)
     path = folder / 'pictures.csv'
     if not path.exists(): raise FileNotFoundError(f"no manifest at {path}: run `artcolor scrape --out {folder}` first")
-    df = read_manifest(path)
+    df = ManifestJournal(path).export() if path.with_name(path.name + '.journal').exists() else read_manifest(path)   # a killed scrape's batches
     for col in ('file', 'status'):
         if col not in df: df[col] = ''
     todo = [i for i in df.index if not (df.at[i, 'status'] == 'ok' and (folder / df.at[i, 'file']).is_file())]

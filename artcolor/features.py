@@ -125,7 +125,8 @@ def extract_files(paths,                  # image files, in the order the rows s
                   n_jobs: int = -1,       # worker processes (-1: all cores; 1: this process)
                   extended: bool = False, # the extended features instead of the classic 18
                   chunk_size: int = 64,   # files per task handed to a worker
-                  progress: bool = True   # a progress bar
+                  progress: bool = True,  # a progress bar
+                  scheduler: str | None = None  # a Dask scheduler's address or 'local' (chapter 2a); None: this machine
                  ) -> pd.DataFrame:
     "Features of every image file in `paths`, in order: one row per file, with an `error` column ('' when fine)."
     from joblib import Parallel, delayed, effective_n_jobs
@@ -134,7 +135,11 @@ def extract_files(paths,                  # image files, in the order the rows s
     chunks = [paths[i:i + chunk_size] for i in range(0, len(paths), chunk_size)]
     bar = tqdm(total=len(paths), unit='img', desc='features', disable=not progress)
     rows = []
-    if effective_n_jobs(n_jobs) == 1 or len(chunks) <= 1:
+    if scheduler is not None:                 # chunks as Dask tasks: workers read the files by path
+        from artcolor.cluster import dask_client, map_chunks
+        with dask_client(scheduler) as client:
+            for out in map_chunks(client, _features_of_files, chunks, extended, on_done=lambda out: bar.update(len(out))): rows += out
+    elif effective_n_jobs(n_jobs) == 1 or len(chunks) <= 1:
         for c in chunks: rows += _features_of_files(c, extended); bar.update(len(c))
     else:
         for out in Parallel(n_jobs=n_jobs, return_as='generator')(delayed(_features_of_files)(c, extended) for c in chunks):
@@ -144,13 +149,14 @@ def extract_files(paths,                  # image files, in the order the rows s
 
 # %% ../nbs/03_features.ipynb #f36ae221
 def features_for_manifest(folder: str | os.PathLike, extended: bool = False, n_jobs: int = -1,
-                          progress: bool = True) -> pd.DataFrame:
+                          progress: bool = True, scheduler: str | None = None) -> pd.DataFrame:
     "Features of every thumbnail that `folder/pictures.csv` marks `ok`, written to `folder/features.csv`."
     folder = Path(folder)
     manifest = pd.read_csv(folder / 'pictures.csv', keep_default_na=False)
     if 'status' not in manifest: raise ValueError(f"{folder/'pictures.csv'} has no status column: run `artcolor download {folder}` first")
     ok = manifest[manifest.status == 'ok'].reset_index(drop=True)
-    feats = extract_files([folder / f for f in ok.file], n_jobs=n_jobs, extended=extended, progress=progress)
+    base = folder.resolve() if scheduler else folder          # workers need absolute paths (on storage they all see)
+    feats = extract_files([base / f for f in ok.file], n_jobs=n_jobs, extended=extended, progress=progress, scheduler=scheduler)
     out = pd.concat([ok, feats.drop(columns='path')], axis=1)
     out = out[out.error == ''].drop(columns='error')
     out.to_csv(folder / 'features.csv', index=False)

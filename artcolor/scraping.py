@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_scraping.ipynb #6e6b836a
 from __future__ import annotations
-import datetime, os, re, shutil, threading, time
+import datetime, json, os, re, shutil, threading, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +16,7 @@ from .data import MANIFEST_COLUMNS, read_manifest, write_manifest
 
 # %% auto #0
 __all__ = ['CHROME_FLAGS', 'SiteConfig', 'chromedriver_path', 'new_driver', 'background_url', 'ScrapeError', 'scrape_color',
-           'asset_details', 'add_details', 'merge_rows', 'scrape']
+           'asset_details', 'add_details', 'merge_rows', 'ManifestJournal', 'scrape']
 
 # %% ../nbs/01_scraping.ipynb #8228e6b3
 @dataclass
@@ -189,6 +189,46 @@ def merge_rows(df: pd.DataFrame, rows) -> pd.DataFrame:
                 if r[col] and not df.at[i, col]: df.at[i, col] = r[col]
     return df.reset_index(drop=True)
 
+# %% ../nbs/01_scraping.ipynb #9a0f7e09
+class ManifestJournal:
+    "`pictures.csv` plus an append-only journal of the batches saved since: a save costs the batch, not the manifest, and survives a crash."
+    def __init__(self, path):
+        self.path = Path(path); self.journal = self.path.with_name(self.path.name + '.journal')
+        df = read_manifest(self.path)
+        self.columns = list(df.columns) if len(df.columns) else list(MANIFEST_COLUMNS)
+        self.rows = {(r['color'], r['page_url']): r for r in df.to_dict('records')}
+        self.before = len(self.rows)
+        if self.journal.exists(): self._replay()
+
+    def _merge(self, rows):
+        for r in rows:
+            key, old = (r['color'], r['page_url']), self.rows.get((r['color'], r['page_url']))
+            if old is None: self.rows[key] = {c: r.get(c, '') for c in self.columns}
+            else:
+                for col in ('image_url', 'title', 'creator'):
+                    if r.get(col) and not old.get(col): old[col] = r[col]
+
+    def _replay(self):
+        data = self.journal.read_bytes()
+        good = data[:data.rfind(b'\n') + 1]                 # a batch cut off mid-line was never acknowledged
+        if len(good) != len(data): self.journal.write_bytes(good)
+        for line in good.decode('utf-8').splitlines(): self._merge(json.loads(line))
+
+    def save(self, rows):
+        "Merge a batch of manifest rows and append it to the journal; returns once it is on disk."
+        rows = [{c: str(r.get(c, '')) for c in MANIFEST_COLUMNS} for r in rows]
+        self._merge(rows)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.journal, 'a', encoding='utf-8') as f:
+            f.write(json.dumps(rows) + '\n'); f.flush(); os.fsync(f.fileno())
+
+    def frame(self) -> pd.DataFrame: return pd.DataFrame(list(self.rows.values()), columns=self.columns)
+
+    def export(self) -> pd.DataFrame:
+        "Write `pictures.csv` whole (atomically), then drop the journal it now holds; returns the manifest."
+        df = self.frame(); write_manifest(df, self.path); self.journal.unlink(missing_ok=True)
+        return df
+
 # %% ../nbs/01_scraping.ipynb #38965e28
 def _scrape_with_details(family, cfg, limit, pause, on_rows=None, **kw) -> list[dict]:
     "`scrape_color`, then `add_details` with the same browser; the detailed rows go to `on_rows` again."
@@ -213,12 +253,11 @@ def scrape(families=FAMILIES,            # the families to scrape
     fams = [normalize_family(f) for f in families]
     cfg = SiteConfig(base_url) if base_url else SiteConfig()
     path = Path(out) / 'pictures.csv'
-    lock, state = threading.Lock(), {'df': read_manifest(path)}
-    before = len(state['df'])
+    lock, journal = threading.Lock(), ManifestJournal(path)        # a batch costs the batch; a crash loses nothing saved
+    before = len(journal.rows)
     bar = tqdm(unit='tile', desc='scrape', disable=not progress)
     def save(rows):
-        with lock:
-            state['df'] = merge_rows(state['df'], rows); write_manifest(state['df'], path); bar.update(len(rows))
+        with lock: journal.save(rows); bar.update(len(rows))
     counts, failed = {}, {}
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
         one = _scrape_with_details if details else scrape_color
@@ -227,7 +266,7 @@ def scrape(families=FAMILIES,            # the families to scrape
             try: counts[jobs[job]] = len(job.result())
             except Exception as e: failed[jobs[job]] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
     bar.close()
-    df = state['df']; df.attrs['failed'] = failed
+    df = journal.export(); df.attrs['failed'] = failed
     if progress:
         print(f"scraped {sum(counts.values())} tiles from {len(counts)} families ({len(df) - before} new) -> {path}"
               + (f"; FAILED: {failed}" if failed else ''))
