@@ -28,7 +28,8 @@ def _cmd_features(a):
 
 def _cmd_train(a):
     from artcolor.training import train
-    train(a.data, a.out, full=a.full, tiles=None if a.no_tiles else 'gac2026_tiles', scheduler=a.scheduler); return 0
+    train(a.data, a.out, full=a.full, tiles=None if a.no_tiles else 'gac2026_tiles', scheduler=a.scheduler,
+          budget_s=a.budget); return 0
 
 def _cmd_predict(a):
     from artcolor.predict import Predictor
@@ -73,6 +74,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument('--full', action='store_true', help='the full grids (minutes) instead of the reduced one')
     s.add_argument('--no-tiles', action='store_true', help='leave out the 2026 mean-colour tiles (default: add them when found)')
     s.add_argument('--scheduler', metavar='ADDRESS', help="run the model search on a Dask scheduler (tcp://host:8786) or 'local'")
+    s.add_argument('--budget', type=float, metavar='SECONDS', help='leave out candidates whose predicted search time exceeds this')
     s.set_defaults(fn=_cmd_train)
     s = sub.add_parser('predict', help="classify image files with the exported model")
     s.add_argument('images', nargs='+'); s.add_argument('--model', help='model file or folder (default: bundled)')

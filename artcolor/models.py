@@ -9,11 +9,12 @@ from pathlib import Path
 import joblib, numpy as np, pandas as pd, sklearn
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.kernel_approximation import Nystroem
 from sklearn.ensemble import (GradientBoostingClassifier, HistGradientBoostingClassifier,
                               RandomForestClassifier, VotingClassifier)
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, recall_score
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_predict
+from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold, cross_val_predict, train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -25,8 +26,8 @@ from .features import FEATURE_NAMES
 
 # %% auto #0
 __all__ = ['DERIVED_NAMES', 'CV', 'BASELINE', 'add_derived', 'derived_features', 'baseline_2023', 'svm_logreg_vote', 'candidates',
-           'select_models', 'with_probabilities', 'cv_evaluate', 'library_versions', 'save_artifact',
-           'selection_records', 'write_card', 'export_model', 'model_card_markdown', 'plot_confusion']
+           'predict_search_seconds', 'select_models', 'with_probabilities', 'cv_evaluate', 'library_versions',
+           'save_artifact', 'selection_records', 'write_card', 'export_model', 'model_card_markdown', 'plot_confusion']
 
 # %% ../nbs/05_models.ipynb #7098d9e7
 DERIVED_NAMES = ['lab_chroma', 'lab_hue_cos', 'lab_hue_sin', 'hsv_hue_cos', 'hsv_hue_sin',
@@ -83,6 +84,11 @@ def candidates(full: bool = False) -> dict:
         'hist_gradient_boosting': (scaled(HistGradientBoostingClassifier(random_state=0)),
                                    g({'model__learning_rate': [0.05, 0.1], 'model__max_leaf_nodes': [15, 31]}, {})),
         'svm+logreg vote': (svm_logreg_vote(), g({'model__svm__model__estimator__C': [100, 300]}, {})),
+        # scales linearly with the rows: an RBF kernel approximated on 600 landmarks (Nystroem), then a linear model
+        'nystroem_logreg': (Pipeline([('derive', derived_features()), ('scale', StandardScaler()),
+                                      ('map', Nystroem(gamma=0.02, n_components=600, random_state=0)),
+                                      ('model', LogisticRegression(C=10, max_iter=3000))]),
+                            g({'map__gamma': [0.01, 0.02, 0.05], 'model__C': [1, 10]}, {})),
     }
     if full:
         c['mlp'] = (scaled(MLPClassifier(max_iter=2000, random_state=0)),
@@ -93,11 +99,29 @@ def candidates(full: bool = False) -> dict:
     return c
 
 # %% ../nbs/05_models.ipynb #fe34501b
-def select_models(X, y, cands: dict | None = None, n_jobs: int = -1, progress: bool = True) -> tuple[pd.DataFrame, dict]:
-    "Grid search + stratified 5-fold CV for every candidate; (results table sorted by accuracy, fitted searches)."
+def predict_search_seconds(pipe, grid: dict, X, y, sizes=(300, 600)) -> tuple[float, float]:
+    "(predicted seconds of the 5-fold grid search of `pipe` on all rows, growth exponent), from fits on two stratified subsamples."
+    X, y = np.asarray(X), np.asarray(y)
+    times = []
+    for n in sizes:
+        idx, _ = train_test_split(np.arange(len(y)), train_size=min(n, len(y) - len(set(y))), stratify=y, random_state=0)
+        t = time.perf_counter(); clone(pipe).fit(X[idx], y[idx]); times.append(time.perf_counter() - t)
+    k = float(np.clip(np.log(times[1] / times[0]) / np.log(sizes[1] / sizes[0]), 1, 2.5))   # time ~ rows**k
+    per_fit = times[1] * (len(y) * (CV.n_splits - 1) / CV.n_splits / sizes[1]) ** k
+    return per_fit * (len(ParameterGrid(grid)) * CV.n_splits + 1), k
+
+def select_models(X, y, cands: dict | None = None, n_jobs: int = -1, progress: bool = True,
+                  budget_s: float | None = None) -> tuple[pd.DataFrame, dict]:
+    "Grid search + stratified 5-fold CV for every candidate whose predicted time fits `budget_s`; (results sorted by accuracy, fitted searches)."
     cands = candidates() if cands is None else cands
-    rows, searches = [], {}
+    rows, searches, skipped = [], {}, {}
     for name, (pipe, grid) in cands.items():
+        if budget_s is not None:
+            predicted, k = predict_search_seconds(pipe, grid, X, y)
+            if predicted > budget_s:
+                skipped[name] = round(predicted)
+                if progress: print(f"{name:32s} left out: predicted {predicted:.0f} s (time grows as rows^{k:.1f}) > budget {budget_s:g} s", flush=True)
+                continue
         t = time.perf_counter()
         s = GridSearchCV(pipe, grid, cv=CV, scoring={'accuracy': 'accuracy', 'f1_macro': 'f1_macro'},
                          refit='accuracy', n_jobs=n_jobs).fit(X, y)
@@ -107,7 +131,10 @@ def select_models(X, y, cands: dict | None = None, n_jobs: int = -1, progress: b
                      'params': {k.split('__')[-1]: v for k, v in s.best_params_.items()}, 'configs': len(r['params'])})
         searches[name] = s
         if progress: print(f"{name:32s} {rows[-1]['accuracy']:.3f} ± {rows[-1]['accuracy_std']:.3f}  ({time.perf_counter() - t:.0f} s)", flush=True)
-    return pd.DataFrame(rows).sort_values('accuracy', ascending=False).reset_index(drop=True), searches
+    if not rows: raise ValueError(f"every candidate's predicted time exceeds the budget of {budget_s:g} s: {skipped}")
+    results = pd.DataFrame(rows).sort_values('accuracy', ascending=False).reset_index(drop=True)
+    results.attrs['skipped'] = skipped
+    return results, searches
 
 # %% ../nbs/05_models.ipynb #87494582
 def with_probabilities(pipe: Pipeline) -> Pipeline:
