@@ -78,3 +78,22 @@ def test_a_worker_killed_mid_run_loses_nothing():
             if not killed: os.kill(victim, signal.SIGKILL); killed.append(victim)
         res = map_chunks(client, _slow_identity, chunks, 0.4, on_done=on_done)
     assert killed and res == chunks
+
+
+def test_training_on_real_workers_equals_local(real_cluster, tmp_path):
+    "`train --scheduler ADDRESS`: the same CV numbers and the same model as on this machine."
+    import joblib
+    from artcolor.data import load_dataset
+    from artcolor.features import FEATURE_NAMES
+    from artcolor.training import train
+    ref = load_dataset('gac2023')
+    ref.groupby('color').sample(n=30, random_state=0).to_csv(tmp_path / 'features.csv', index=False)
+    tiles = load_dataset('gac2026_tiles').groupby('color').sample(n=20, random_state=0).rename(columns={'color': 'color_label'})
+    tiles.to_csv(tmp_path / 'tiles.csv', index=False)
+    local = train(tmp_path, tmp_path / 'local', tiles=tmp_path / 'tiles.csv', progress=False)
+    remote = train(tmp_path, tmp_path / 'remote', tiles=tmp_path / 'tiles.csv', progress=False, scheduler=real_cluster)
+    for k in ('accuracy', 'f1_macro', 'confusion'): assert remote['cv'][k] == local['cv'][k]
+    assert remote['cv']['tables']['tiles.csv']['accuracy'] == local['cv']['tables']['tiles.csv']['accuracy']
+    a, b = (joblib.load(tmp_path / m / 'artcolor.joblib') for m in ('local', 'remote'))
+    X = ref[FEATURE_NAMES].to_numpy(float)[:200]
+    assert np.abs(a.predict_proba(X) - b.predict_proba(X)).max() < 1e-12
