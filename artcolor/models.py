@@ -99,7 +99,7 @@ def candidates(full: bool = False) -> dict:
     return c
 
 # %% ../nbs/05_models.ipynb #fe34501b
-def predict_search_seconds(pipe, grid: dict, X, y, sizes=(300, 600)) -> tuple[float, float]:
+def predict_search_seconds(pipe, grid: dict, X, y, sizes=(800, 1600)) -> tuple[float, float]:
     "(predicted seconds of the 5-fold grid search of `pipe` on all rows, growth exponent), from fits on two stratified subsamples."
     X, y = np.asarray(X), np.asarray(y)
     times = []
