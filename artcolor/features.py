@@ -62,11 +62,13 @@ def reduce_to(img: np.ndarray, size: int = 64) -> np.ndarray:
     s = size / max(h, w)
     return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
 
+def _shares(fam: np.ndarray) -> np.ndarray:
+    "Each family's share of a per-pixel family map (`pixel_families`), in `FAMILIES` order."
+    return np.bincount(fam.ravel(), minlength=len(FAMILIES)) / fam.size
+
 def family_shares(img: np.ndarray) -> dict:
     "Each family's share of the pixels of a BGR uint8 image (by `pixel_families`, on a 64-px reduction); shares sum to 1."
-    fam = pixel_families(reduce_to(img))
-    counts = np.bincount(fam.ravel(), minlength=len(FAMILIES)) / fam.size
-    return {f: round(float(c), 4) for f, c in zip(FAMILIES, counts)}
+    return {f: round(float(c), 4) for f, c in zip(FAMILIES, _shares(pixel_families(reduce_to(img))))}
 
 def palette(img: np.ndarray, n: int = 5) -> list[dict]:
     "Up to `n` dominant colours of a BGR uint8 image, largest share first: {'hex', 'share', 'family'}; shares sum to 1."
@@ -95,7 +97,7 @@ def extract_extended(img: np.ndarray) -> np.ndarray:
     "The 18 classic features followed by family shares, hue histogram, chroma and dominant colours (`EXTENDED_FEATURE_NAMES`)."
     n = img.shape[0] * img.shape[1]
     hsv, lab8 = cv2.cvtColor(img, cv2.COLOR_BGR2HSV), cv2.cvtColor(img, cv2.COLOR_BGR2Lab)
-    shares = np.bincount(pixel_families(img, hsv).ravel(), minlength=len(FAMILIES)) / n
+    shares = _shares(pixel_families(img, hsv))
     w = hsv[..., 1].astype(np.float32) * hsv[..., 2] / 255 ** 2
     hist = np.bincount((hsv[..., 0].ravel().astype(np.int32) * 2 * HUE_BINS) // 360, w.ravel(), minlength=HUE_BINS)
     hist = hist / hist.sum() if hist.sum() > 0 else hist

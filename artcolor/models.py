@@ -26,8 +26,9 @@ from .features import FEATURE_NAMES
 
 # %% auto #0
 __all__ = ['DERIVED_NAMES', 'CV', 'BASELINE', 'add_derived', 'derived_features', 'baseline_2023', 'svm_logreg_vote', 'candidates',
-           'predict_search_seconds', 'select_models', 'with_probabilities', 'cv_evaluate', 'library_versions',
-           'save_artifact', 'selection_records', 'write_card', 'export_model', 'model_card_markdown', 'plot_confusion']
+           'predict_search_seconds', 'select_models', 'with_probabilities', 'fold_metrics', 'cv_evaluate',
+           'library_versions', 'save_artifact', 'selection_records', 'write_card', 'export_model',
+           'model_card_markdown', 'plot_confusion']
 
 # %% ../nbs/05_models.ipynb #7098d9e7
 DERIVED_NAMES = ['lab_chroma', 'lab_hue_cos', 'lab_hue_sin', 'hsv_hue_cos', 'hsv_hue_sin',
@@ -144,19 +145,26 @@ def with_probabilities(pipe: Pipeline) -> Pipeline:
         pipe.steps[-1] = (pipe.steps[-1][0], CalibratedClassifierCV(pipe.steps[-1][1], ensemble=False))
     return pipe
 
+def fold_metrics(y, pred, fold) -> dict:
+    "Accuracy (mean and std over folds), macro-F1 (mean over folds), per-family recall and confusion counts of out-of-fold answers."
+    y, pred, fold = np.asarray(y), np.asarray(pred), np.asarray(fold)
+    tests = [fold == k for k in np.unique(fold)]
+    labels = [f for f in FAMILIES if f in set(y)]
+    predicted = [f for f in FAMILIES if f in set(y) | set(pred)]       # a family only the model knows (GRAY) is a column
+    counts = pd.crosstab(pd.Categorical(y, labels), pd.Categorical(pred, predicted), dropna=False)
+    folds = [accuracy_score(y[te], pred[te]) for te in tests]
+    return {'rows': int(len(y)), 'accuracy': float(np.mean(folds)), 'accuracy_std': float(np.std(folds)),
+            'f1_macro': float(np.mean([f1_score(y[te], pred[te], labels=labels, average='macro') for te in tests])),   # over the true families
+            'recall': dict(zip(labels, recall_score(y, pred, labels=labels, average=None).round(4).tolist())),
+            'confusion': {'labels': labels, 'predicted': predicted, 'counts': counts.values.tolist()}}
+
 def cv_evaluate(pipe, X, y) -> tuple[dict, np.ndarray]:
-    "Metrics of `pipe` over the stratified 5 folds (mean, std, per-family recall) and its out-of-fold predictions."
+    "Metrics of `pipe` over the stratified 5 folds (`fold_metrics`) and its out-of-fold predictions."
     y = np.asarray(y)
     pred = cross_val_predict(pipe, X, y, cv=CV, n_jobs=-1)
-    tests = [te for _, te in CV.split(X, y)]
-    folds = [accuracy_score(y[te], pred[te]) for te in tests]
-    f1s = [f1_score(y[te], pred[te], average='macro') for te in tests]
-    labels = [f for f in FAMILIES if f in set(y)]
-    recall = dict(zip(labels, recall_score(y, pred, labels=labels, average=None).round(4).tolist()))
-    counts = pd.crosstab(pd.Categorical(y, labels), pd.Categorical(pred, labels), dropna=False)
-    return {'accuracy': float(np.mean(folds)), 'accuracy_std': float(np.std(folds)),
-            'f1_macro': float(np.mean(f1s)), 'recall': recall, 'folds': CV.get_n_splits(),
-            'confusion': {'labels': labels, 'counts': counts.values.tolist()}}, pred
+    fold = np.zeros(len(y), int)
+    for k, (_, te) in enumerate(CV.split(X, y)): fold[te] = k
+    return {**fold_metrics(y, pred, fold), 'folds': CV.get_n_splits()}, pred
 
 # %% ../nbs/05_models.ipynb #cad934e0
 def library_versions() -> dict:

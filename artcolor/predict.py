@@ -133,8 +133,9 @@ def predict_features(self: Predictor, X) -> np.ndarray:
 @patch
 def familiarity_features(self: Predictor, X) -> pd.DataFrame:
     "For each row of features: its `familiarity` score and whether it is `familiar` (None columns for a model without the criterion)."
-    scores = self._familiarity(self._rows(X))
-    if scores is None: return pd.DataFrame({'familiarity': [None] * len(self._rows(X)), 'familiar': None})
+    rows = self._rows(X)
+    scores = self._familiarity(rows)
+    if scores is None: return pd.DataFrame({'familiarity': [None] * len(rows), 'familiar': None})
     return pd.DataFrame({'familiarity': scores, 'familiar': scores >= self.familiar_threshold})
 
 # %% ../nbs/06_predict.ipynb #742b2760

@@ -15,8 +15,8 @@ from .colors import FAMILIES, normalize_family
 from .data import MANIFEST_COLUMNS, read_manifest, write_manifest
 
 # %% auto #0
-__all__ = ['CHROME_FLAGS', 'SiteConfig', 'chromedriver_path', 'new_driver', 'background_url', 'ScrapeError', 'scrape_color',
-           'asset_details', 'add_details', 'merge_rows', 'ManifestJournal', 'scrape']
+__all__ = ['CHROME_FLAGS', 'FILLED_LATER', 'SiteConfig', 'chromedriver_path', 'new_driver', 'background_url', 'ScrapeError',
+           'scrape_color', 'asset_details', 'add_details', 'merge_rows', 'ManifestJournal', 'scrape']
 
 # %% ../nbs/01_scraping.ipynb #8228e6b3
 @dataclass
@@ -174,20 +174,24 @@ def add_details(rows: list[dict], cfg: SiteConfig | None = None, pause: float = 
     return rows
 
 # %% ../nbs/01_scraping.ipynb #b81df4e5
+FILLED_LATER = ('image_url', 'title', 'creator')   # fields a later sighting may fill, never overwrite
+
+def _merge_into(known: dict, rows, columns) -> dict:
+    "Merge `rows` into `known` ((color, page_url) -> row): new tiles appended, empty `FILLED_LATER` fields filled."
+    for r in rows:
+        old = known.get((r['color'], r['page_url']))
+        if old is None: known[(r['color'], r['page_url'])] = {c: r.get(c, '') for c in columns}
+        else:
+            for col in FILLED_LATER:
+                if r.get(col) and not old.get(col): old[col] = r[col]
+    return known
+
 def merge_rows(df: pd.DataFrame, rows) -> pd.DataFrame:
     "`df` plus `rows`, one row per (color, page_url): new tiles appended, fields that were empty filled, nothing overwritten."
-    new = pd.DataFrame(list(rows), columns=MANIFEST_COLUMNS).astype(str) if len(rows) else pd.DataFrame(columns=MANIFEST_COLUMNS)
-    if df.empty: return new.drop_duplicates(['color', 'page_url'], keep='last').reset_index(drop=True)
-    df = df.copy()
-    key = lambda d: d.color + '\t' + d.page_url
-    known = dict(zip(key(df), df.index))
-    for _, r in new.iterrows():
-        i = known.get(r.color + '\t' + r.page_url)
-        if i is None: known[r.color + '\t' + r.page_url] = len(df); df.loc[len(df)] = r.reindex(df.columns, fill_value='')
-        else:
-            for col in ('image_url', 'title', 'creator'):
-                if r[col] and not df.at[i, col]: df.at[i, col] = r[col]
-    return df.reset_index(drop=True)
+    columns = list(df.columns) if len(df.columns) else list(MANIFEST_COLUMNS)
+    rows = [{c: str(r.get(c, '')) for c in MANIFEST_COLUMNS} for r in rows]
+    known = _merge_into({(r['color'], r['page_url']): r for r in df.to_dict('records')}, rows, columns)
+    return pd.DataFrame(list(known.values()), columns=columns)
 
 # %% ../nbs/01_scraping.ipynb #9a0f7e09
 class ManifestJournal:
@@ -200,24 +204,16 @@ class ManifestJournal:
         self.before = len(self.rows)
         if self.journal.exists(): self._replay()
 
-    def _merge(self, rows):
-        for r in rows:
-            key, old = (r['color'], r['page_url']), self.rows.get((r['color'], r['page_url']))
-            if old is None: self.rows[key] = {c: r.get(c, '') for c in self.columns}
-            else:
-                for col in ('image_url', 'title', 'creator'):
-                    if r.get(col) and not old.get(col): old[col] = r[col]
-
     def _replay(self):
         data = self.journal.read_bytes()
         good = data[:data.rfind(b'\n') + 1]                 # a batch cut off mid-line was never acknowledged
         if len(good) != len(data): self.journal.write_bytes(good)
-        for line in good.decode('utf-8').splitlines(): self._merge(json.loads(line))
+        for line in good.decode('utf-8').splitlines(): _merge_into(self.rows, json.loads(line), self.columns)
 
     def save(self, rows):
         "Merge a batch of manifest rows and append it to the journal; returns once it is on disk."
         rows = [{c: str(r.get(c, '')) for c in MANIFEST_COLUMNS} for r in rows]
-        self._merge(rows)
+        _merge_into(self.rows, rows, self.columns)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.journal, 'a', encoding='utf-8') as f:
             f.write(json.dumps(rows) + '\n'); f.flush(); os.fsync(f.fileno())
