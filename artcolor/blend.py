@@ -4,9 +4,11 @@
 
 # %% ../nbs/05b_blend.ipynb #4fac0235
 from __future__ import annotations
+import warnings
 import numpy as np, pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from .data import load_dataset
@@ -79,11 +81,12 @@ def _knn_reference(Z, k):
 def _upper_tail(ref, d): return 1 - np.searchsorted(ref, d, side='left') / len(ref)
 
 class Familiarity(BaseEstimator):
-    "How unusual an input is against the training rows (smallest of four tail probabilities), and a threshold for `familiar`."
+    "How unusual an input is against the training rows (smallest of five tail probabilities), and a threshold for `familiar`."
     def __init__(self, k: int = 10, rate: float = 0.01): self.k, self.rate = k, rate
     def fit(self, X):
         X = np.asarray(X, float); full = ~np.isnan(X).any(1)
         self.spreads_ = np.sort(X[full, FEATURE_NAMES.index('l_lab_std')])
+        self.saturations_ = np.sort(X[full, FEATURE_NAMES.index('s_hsv_mean')])
         self.chromas_ = np.sort(mean_lch(X)[1])
         self.mean_, self.scale_ = X[full].mean(0), X[full].std(0)
         self.colour_nn_, self.colour_ref_ = _knn_reference(srgb_to_oklab(X[:, [2, 1, 0]]), self.k)
@@ -93,19 +96,21 @@ class Familiarity(BaseEstimator):
         return self
     def _scores(self, X, leave_one_out=False):
         s, full = int(leave_one_out), ~np.isnan(X).any(1)          # a row with only a mean colour is judged on it alone
-        p_spread, p_chroma = self.range_tails(X)
+        tails = self.range_tails(X)
         p_texture = np.ones(len(X))
         if full.any():
             d_tex = _mean_knn_distance(self.texture_nn_, (X[full] - self.mean_) / self.scale_, self.k, skip=s)
             p_texture[full] = _upper_tail(self.texture_ref_, d_tex)
         d_col = _mean_knn_distance(self.colour_nn_, srgb_to_oklab(X[:, [2, 1, 0]]), self.k, skip=s)
-        return np.minimum.reduce([p_spread, p_chroma, _upper_tail(self.colour_ref_, d_col), p_texture])
-    def range_tails(self, X) -> tuple[np.ndarray, np.ndarray]:
-        "Shares of training rows with at most each row's lightness spread (1 where it has none), and with at least its chroma."
+        return np.minimum.reduce([*tails, _upper_tail(self.colour_ref_, d_col), p_texture])
+    def range_tails(self, X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        "Shares of training rows with at most each row's lightness spread and mean pixel saturation (1 where it has none), and with at least its chroma."
         full = ~np.isnan(X).any(1)
-        p_spread = np.ones(len(X))
-        p_spread[full] = np.searchsorted(self.spreads_, X[full, FEATURE_NAMES.index('l_lab_std')], side='right') / len(self.spreads_)
-        return p_spread, _upper_tail(self.chromas_, mean_lch(X)[1])
+        def lower(ref, col):
+            p = np.ones(len(X))
+            p[full] = np.searchsorted(ref, X[full, FEATURE_NAMES.index(col)], side='right') / len(ref)
+            return p
+        return lower(self.spreads_, 'l_lab_std'), lower(self.saturations_, 's_hsv_mean'), _upper_tail(self.chromas_, mean_lch(X)[1])
     def score(self, X) -> np.ndarray:
         "Familiarity of each row of 18 features, in [0, 1]: small means unlike the training rows."
         return self._scores(np.asarray(X, float))
@@ -114,8 +119,9 @@ class Familiarity(BaseEstimator):
 # %% ../nbs/05b_blend.ipynb #82fb9feb
 class FamilyBlend(ClassifierMixin, BaseEstimator):
     "A colour model on every row's mean colour and a texture model on full rows, mixed by how familiar the input's texture is."
-    def __init__(self, colour=None, texture=None, trust: float = 0.01, familiar_rate: float = 0.01):
+    def __init__(self, colour=None, texture=None, trust: float = 0.01, familiar_rate: float = 0.01, colour_only_rate: float = 0.01):
         self.colour, self.texture, self.trust, self.familiar_rate = colour, texture, trust, familiar_rate
+        self.colour_only_rate = colour_only_rate
 
     def fit(self, X, y):
         X, y = np.asarray(X, float), np.asarray(y)
@@ -128,7 +134,22 @@ class FamilyBlend(ClassifierMixin, BaseEstimator):
         self.texture_cols_ = np.searchsorted(self.classes_, self.texture_.classes_)
         self.bounds_ = X[full].min(0), X[full].max(0)
         self.familiarity_ = Familiarity(rate=self.familiar_rate).fit(X)
+        self.colour_only_scale_ = 1.0
+        if len(self.texture_cols_) < len(self.classes_): self.colour_only_scale_ = self._colour_only_scale(X, y, full)
         return self
+
+    def _colour_only_scale(self, X, y, full, steps: int = 20) -> float:
+        "The largest scale, on a grid, at which at most `colour_only_rate` of the texture rows are named, out of fold, a family only the colour model knows."
+        cv = StratifiedKFold(5, shuffle=True, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', UserWarning)     # a small class may miss from an inner fold: its column stays 0
+            p_colour = cross_val_predict(clone(self.colour_), X[:, :3], y, cv=cv, method='predict_proba')[full]
+            p_texture = cross_val_predict(clone(self.texture_), X[full], y[full], cv=cv, method='predict_proba')
+        only = ~np.isin(np.arange(len(self.classes_)), self.texture_cols_)
+        for scale in np.linspace(1, 0, steps + 1):
+            self.colour_only_scale_ = scale
+            if only[self.combine(X[full], p_colour, p_texture).argmax(1)].mean() <= self.colour_only_rate: break
+        return float(self.colour_only_scale_)
 
     def familiarity(self, X) -> np.ndarray:
         "Each row's familiarity score (see `Familiarity`); `familiar` where it is at least `familiar_threshold`."
@@ -140,18 +161,18 @@ class FamilyBlend(ClassifierMixin, BaseEstimator):
     def texture_weight(self, X) -> np.ndarray:
         "How far the texture model is trusted for each row: 1 inside the training rows' range, falling to 0 outside it."
         X = np.asarray(X, float)
-        p_spread, p_chroma = self.familiarity_.range_tails(X)      # the same tails the familiarity score uses
-        w = np.clip(np.minimum(p_spread, p_chroma) / self.trust, 0, 1)
+        tails = self.familiarity_.range_tails(X)      # the same tails the familiarity score uses
+        w = np.clip(np.minimum.reduce(tails) / self.trust, 0, 1)
         return np.where(np.isnan(X).any(1), 0.0, w)
 
     def combine(self, X, p_colour, p_texture) -> np.ndarray:
         "The blend's probabilities from the two models' (`p_texture` on the texture model's own classes)."
         w = self.texture_weight(X)[:, None]
         shared = np.zeros(len(self.classes_), bool); shared[self.texture_cols_] = True
-        only_colour = p_colour[:, ~shared].sum(1, keepdims=True)
-        colour_rest = p_colour[:, shared] / np.maximum(1 - only_colour, 1e-12)
+        colour_rest = p_colour[:, shared] / np.maximum(1 - p_colour[:, ~shared].sum(1, keepdims=True), 1e-12)
         out = p_colour.copy()
-        out[:, shared] = (1 - only_colour) * ((1 - w) * colour_rest + w * p_texture)
+        out[:, ~shared] *= 1 - w * (1 - self.colour_only_scale_)      # where the texture model speaks, kept at the fitted scale
+        out[:, shared] = (1 - out[:, ~shared].sum(1, keepdims=True)) * ((1 - w) * colour_rest + w * p_texture)
         return out
 
     def predict_proba(self, X) -> np.ndarray:

@@ -65,8 +65,9 @@ def table_metrics(y, pred, fold, proba=None, classes=None, familiar=None) -> dic
     return m
 
 # %% ../nbs/05c_training.ipynb #1db9df7c
-FAMILIARITY_CRITERION = ("familiarity is the smallest of four tail probabilities against the training rows: the share of "
-    "rows with at most the input's lightness spread (l_lab_std), the share with at least its mean-colour chroma (OKLab), "
+FAMILIARITY_CRITERION = ("familiarity is the smallest of five tail probabilities against the training rows: the shares of "
+    "rows with at most the input's lightness spread (l_lab_std) and at most its mean pixel saturation (s_hsv_mean), the "
+    "share with at least its mean-colour chroma (OKLab), "
     "and the shares of rows lying at least as far from their 10 nearest neighbours as the input lies from the training "
     "rows, in the mean colour's OKLab space and in the scaled 18-feature space. An input is familiar when its "
     "familiarity is at least the threshold, set so that 1% of the training rows (each left out of its own "
@@ -101,10 +102,14 @@ def export_blend(blend: FamilyBlend, rows: pd.DataFrame, cv: dict, out_dir=MODEL
                  'class_counts': {str(k): int(v) for k, v in rows.color.value_counts().items()}},
         'cv': {**main, 'folds': CV.get_n_splits(), 'selection_grid': grid, 'evaluated_on': 'rows with all 18 features', 'tables': tables},
         'familiarity': {'criterion': FAMILIARITY_CRITERION, 'threshold': blend.familiar_threshold, 'rate': blend.familiar_rate},
+        'colour_only': {'families': [str(c) for c in np.setdiff1d(blend.classes_, blend.texture_.classes_)],
+                        'scale': blend.colour_only_scale_, 'rate': blend.colour_only_rate},
         'selection': selection_records(selection),
         'limitations': ('The 18-feature rows are the support vectors of the 2023 SVM (hard boundary cases, no GRAY), so accuracy on them '
                         'is not comparable with the 2023 figure of 0.878 on all images. GRAY is learnt from the mean colour of the 2026 tiles '
-                        'alone, BROWN and BLACK from the 2023 rows alone. Flat or neon inputs are answered by the colour model alone.'),
+                        'alone, BROWN and BLACK from the 2023 rows alone; no real row has both texture and GRAY, so where the texture model '
+                        'answers, GRAY is kept at a scale set so that at most 1% of the GRAY-free 2023 rows are named GRAY (out of fold). '
+                        'Flat, grey-scale or neon inputs are answered by the colour model alone.'),
         'libraries': library_versions(),
         'artifact': {'file': MODEL_FILE, 'sha256': sha},
     }
@@ -146,6 +151,11 @@ On the rows with all 18 features, the 2023 recipe (scaler + SVC C=100, gamma=0.0
 
 ## Familiarity
 {card['familiarity']['criterion']} Threshold: {card['familiarity']['threshold']:.4g}.
+
+## Families only the colour model knows
+{', '.join(card['colour_only']['families']) or 'none'}: where the texture model answers, their probability is the colour
+model's times {card['colour_only']['scale']:.2f}, the largest scale at which at most {card['colour_only']['rate']:.0%} of the
+texture rows (which hold none of them) are named one of them, out of fold.
 
 ## Limitations
 {card['limitations']}
