@@ -113,41 +113,48 @@ def extract_extended(img: np.ndarray) -> np.ndarray:
     return np.hstack([_stats(img, hsv, lab8), shares, hist, [chroma.mean(), np.cos(angle), np.sin(angle)], dom])
 
 # %% ../nbs/03_features.ipynb #4aae8df7
-def _features_of_files(paths, extended: bool) -> list[dict]:
-    "Rows (path, features or error) for a chunk of files; runs inside a worker."
+def _features_of_files(paths, extended: bool) -> tuple[np.ndarray, list[str]]:
+    "Features of a chunk of files (a row of NaN where one fails) and each file's error ('' when fine); runs inside a worker."
     cv2.setNumThreads(1)
     names, fn = (EXTENDED_FEATURE_NAMES, extract_extended) if extended else (FEATURE_NAMES, extract_features)
-    rows = []
-    for p in paths:
-        try: rows.append({'path': str(p), **dict(zip(names, fn(load_image(p)))), 'error': ''})
-        except Exception as e: rows.append({'path': str(p), 'error': f"{type(e).__name__}: {e}"})
-    return rows
+    values, errors = np.full((len(paths), len(names)), np.nan), [''] * len(paths)
+    for i, p in enumerate(paths):
+        try: values[i] = fn(load_image(p))
+        except Exception as e: errors[i] = f"{type(e).__name__}: {e}"
+    return values, errors
 
 def extract_files(paths,                  # image files, in the order the rows should come back
                   n_jobs: int = -1,       # worker processes (-1: all cores; 1: this process)
                   extended: bool = False, # the extended features instead of the classic 18
-                  chunk_size: int = 64,   # files per task handed to a worker
+                  chunk_size: int = 64,   # at most this many files per task handed to a worker
                   progress: bool = True,  # a progress bar
                   scheduler: str | None = None  # a Dask scheduler's address or 'local' (chapter 2a); None: this machine
                  ) -> pd.DataFrame:
     "Features of every image file in `paths`, in order: one row per file, with an `error` column ('' when fine)."
-    from joblib import Parallel, delayed, effective_n_jobs
+    from joblib import effective_n_jobs
     paths = [str(p) for p in paths]
     names = EXTENDED_FEATURE_NAMES if extended else FEATURE_NAMES
+    workers = 1 if scheduler is not None else effective_n_jobs(n_jobs)
+    if scheduler is None: chunk_size = min(chunk_size, max(1, -(-len(paths) // (4 * workers))))   # >= 4 tasks a worker: they end together
     chunks = [paths[i:i + chunk_size] for i in range(0, len(paths), chunk_size)]
     bar = tqdm(total=len(paths), unit='img', desc='features', disable=not progress)
-    rows = []
+    done = lambda out: bar.update(len(out[1]))
     if scheduler is not None:                 # chunks as Dask tasks: workers read the files by path
         from artcolor.cluster import dask_client, map_chunks
-        with dask_client(scheduler) as client:
-            for out in map_chunks(client, _features_of_files, chunks, extended, on_done=lambda out: bar.update(len(out))): rows += out
-    elif effective_n_jobs(n_jobs) == 1 or len(chunks) <= 1:
-        for c in chunks: rows += _features_of_files(c, extended); bar.update(len(c))
-    else:
-        for out in Parallel(n_jobs=n_jobs, return_as='generator')(delayed(_features_of_files)(c, extended) for c in chunks):
-            rows += out; bar.update(len(out))
+        with dask_client(scheduler) as client: outs = map_chunks(client, _features_of_files, chunks, extended, on_done=done)
+    elif workers == 1 or len(chunks) <= 1:
+        outs = [_features_of_files(c, extended) for c in chunks]
+        for out in outs: done(out)
+    else:                                     # loky's reusable pool: ~1 ms a call once started; idle workers leave after 10 s
+        from loky import get_reusable_executor
+        outs = []
+        for out in get_reusable_executor(max_workers=workers, timeout=10).map(_features_of_files, chunks, [extended] * len(chunks)):
+            outs.append(out); done(out)
     bar.close()
-    return pd.DataFrame(rows, columns=['path', *names, 'error'])
+    out = pd.DataFrame(np.vstack([v for v, _ in outs]) if outs else np.empty((0, len(names))), columns=names)
+    out.insert(0, 'path', paths)
+    out['error'] = [e for _, es in outs for e in es]
+    return out
 
 # %% ../nbs/03_features.ipynb #f36ae221
 def features_for_manifest(folder: str | os.PathLike, extended: bool = False, n_jobs: int = -1,
