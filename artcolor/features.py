@@ -142,14 +142,13 @@ def extract_files(paths,                  # image files, in the order the rows s
     if scheduler is not None:                 # chunks as Dask tasks: workers read the files by path
         from artcolor.cluster import dask_client, map_chunks
         with dask_client(scheduler) as client: outs = map_chunks(client, _features_of_files, chunks, extended, on_done=done)
-    elif workers == 1 or len(chunks) <= 1:
-        outs = [_features_of_files(c, extended) for c in chunks]
-        for out in outs: done(out)
-    else:                                     # loky's reusable pool: ~1 ms a call once started; idle workers leave after 10 s
-        from loky import get_reusable_executor
+    else:
+        if workers == 1 or len(chunks) <= 1: results = (_features_of_files(c, extended) for c in chunks)
+        else:                                 # loky's reusable pool: ~1 ms a call once started; idle workers leave after 10 s
+            from loky import get_reusable_executor
+            results = get_reusable_executor(max_workers=workers, timeout=10).map(_features_of_files, chunks, [extended] * len(chunks))
         outs = []
-        for out in get_reusable_executor(max_workers=workers, timeout=10).map(_features_of_files, chunks, [extended] * len(chunks)):
-            outs.append(out); done(out)
+        for out in results: outs.append(out); done(out)      # the bar advances as each chunk finishes
     bar.close()
     out = pd.DataFrame(np.vstack([v for v, _ in outs]) if outs else np.empty((0, len(names))), columns=names)
     out.insert(0, 'path', paths)
