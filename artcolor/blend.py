@@ -134,22 +134,29 @@ class FamilyBlend(ClassifierMixin, BaseEstimator):
         self.texture_cols_ = np.searchsorted(self.classes_, self.texture_.classes_)
         self.bounds_ = X[full].min(0), X[full].max(0)
         self.familiarity_ = Familiarity(rate=self.familiar_rate).fit(X)
-        self.colour_only_scale_ = 1.0
-        if len(self.texture_cols_) < len(self.classes_): self.colour_only_scale_ = self._colour_only_scale(X, y, full)
+        self.colour_only_scale_, self.colour_only_curve_ = 1.0, None
+        if self.colour_only.any(): self.colour_only_scale_, self.colour_only_curve_ = self._colour_only_scale(X, y, full)
         return self
 
-    def _colour_only_scale(self, X, y, full, steps: int = 20) -> float:
-        "The largest scale, on a grid, at which at most `colour_only_rate` of the texture rows are named, out of fold, a family only the colour model knows."
+    @property
+    def colour_only(self) -> np.ndarray:
+        "Which of `classes_` only the colour model knows (GRAY, with the reference tables)."
+        return ~np.isin(np.arange(len(self.classes_)), self.texture_cols_)
+
+    def _colour_only_scale(self, X, y, full, steps: int = 20) -> tuple[float, pd.DataFrame]:
+        "The largest scale on a grid at which at most `colour_only_rate` of the texture rows are named, out of fold, a colour-only family; and the table per scale."
         cv = StratifiedKFold(5, shuffle=True, random_state=0)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', UserWarning)     # a small class may miss from an inner fold: its column stays 0
             p_colour = cross_val_predict(clone(self.colour_), X[:, :3], y, cv=cv, method='predict_proba')[full]
             p_texture = cross_val_predict(clone(self.texture_), X[full], y[full], cv=cv, method='predict_proba')
-        only = ~np.isin(np.arange(len(self.classes_)), self.texture_cols_)
-        for scale in np.linspace(1, 0, steps + 1):
-            self.colour_only_scale_ = scale
-            if only[self.combine(X[full], p_colour, p_texture).argmax(1)].mean() <= self.colour_only_rate: break
-        return float(self.colour_only_scale_)
+        rows = []
+        for s in np.linspace(0, 1, steps + 1):
+            pred = self.combine(X[full], p_colour, p_texture, scale=s).argmax(1)
+            rows.append({'scale': s, 'named colour-only': self.colour_only[pred].mean(), 'accuracy': (self.classes_[pred] == y[full]).mean()})
+        curve = pd.DataFrame(rows)
+        ok = curve['named colour-only'] <= self.colour_only_rate
+        return (float(curve.scale[ok].max()) if ok.any() else 0.0), curve
 
     def familiarity(self, X) -> np.ndarray:
         "Each row's familiarity score (see `Familiarity`); `familiar` where it is at least `familiar_threshold`."
@@ -165,14 +172,15 @@ class FamilyBlend(ClassifierMixin, BaseEstimator):
         w = np.clip(np.minimum.reduce(tails) / self.trust, 0, 1)
         return np.where(np.isnan(X).any(1), 0.0, w)
 
-    def combine(self, X, p_colour, p_texture) -> np.ndarray:
-        "The blend's probabilities from the two models' (`p_texture` on the texture model's own classes)."
+    def combine(self, X, p_colour, p_texture, scale: float | None = None) -> np.ndarray:
+        "The blend's probabilities from the two models' (`p_texture` on the texture model's own classes); `scale` defaults to the fitted one."
         w = self.texture_weight(X)[:, None]
-        shared = np.zeros(len(self.classes_), bool); shared[self.texture_cols_] = True
-        colour_rest = p_colour[:, shared] / np.maximum(1 - p_colour[:, ~shared].sum(1, keepdims=True), 1e-12)
+        scale = self.colour_only_scale_ if scale is None else scale
+        only = self.colour_only
+        colour_rest = p_colour[:, ~only] / np.maximum(1 - p_colour[:, only].sum(1, keepdims=True), 1e-12)
         out = p_colour.copy()
-        out[:, ~shared] *= 1 - w * (1 - self.colour_only_scale_)      # where the texture model speaks, kept at the fitted scale
-        out[:, shared] = (1 - out[:, ~shared].sum(1, keepdims=True)) * ((1 - w) * colour_rest + w * p_texture)
+        out[:, only] *= 1 - w * (1 - scale)                 # where the texture model speaks, kept at the scale
+        out[:, ~only] = (1 - out[:, only].sum(1, keepdims=True)) * ((1 - w) * colour_rest + w * p_texture)
         return out
 
     def predict_proba(self, X) -> np.ndarray:

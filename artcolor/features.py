@@ -134,8 +134,9 @@ def extract_files(paths,                  # image files, in the order the rows s
     from joblib import effective_n_jobs
     paths = [str(p) for p in paths]
     names = EXTENDED_FEATURE_NAMES if extended else FEATURE_NAMES
-    workers = 1 if scheduler is not None else effective_n_jobs(n_jobs)
-    if scheduler is None: chunk_size = min(chunk_size, max(1, -(-len(paths) // (4 * workers))))   # >= 4 tasks a worker: they end together
+    if scheduler is None:                     # here: at least 4 tasks a worker, so the workers end together
+        workers = effective_n_jobs(n_jobs)
+        chunk_size = min(chunk_size, max(1, -(-len(paths) // (4 * workers))))
     chunks = [paths[i:i + chunk_size] for i in range(0, len(paths), chunk_size)]
     bar = tqdm(total=len(paths), unit='img', desc='features', disable=not progress)
     done = lambda out: bar.update(len(out[1]))

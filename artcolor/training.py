@@ -102,7 +102,7 @@ def export_blend(blend: FamilyBlend, rows: pd.DataFrame, cv: dict, out_dir=MODEL
                  'class_counts': {str(k): int(v) for k, v in rows.color.value_counts().items()}},
         'cv': {**main, 'folds': CV.get_n_splits(), 'selection_grid': grid, 'evaluated_on': 'rows with all 18 features', 'tables': tables},
         'familiarity': {'criterion': FAMILIARITY_CRITERION, 'threshold': blend.familiar_threshold, 'rate': blend.familiar_rate},
-        'colour_only': {'families': [str(c) for c in np.setdiff1d(blend.classes_, blend.texture_.classes_)],
+        'colour_only': {'families': [str(c) for c in blend.classes_[blend.colour_only]],
                         'scale': blend.colour_only_scale_, 'rate': blend.colour_only_rate},
         'selection': selection_records(selection),
         'limitations': ('The 18-feature rows are the support vectors of the 2023 SVM (hard boundary cases, no GRAY), so accuracy on them '
