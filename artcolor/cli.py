@@ -28,12 +28,23 @@ def _cmd_features(a):
 
 def _cmd_train(a):
     from artcolor.training import train
-    train(a.data, a.out, full=a.full, tiles=None if a.no_tiles else 'gac2026_tiles', scheduler=a.scheduler,
-          budget_s=a.budget); return 0
+    train(a.data, a.out, full=a.full, extra=None if a.no_extra else a.extra, scheduler=a.scheduler, budget_s=a.budget); return 0
+
+def _predict_table(p, a):
+    "Classify the rows of a feature table: the table with `label`, `familiar`, `familiarity` appended, as CSV (or JSON lines)."
+    import pandas as pd
+    table = pd.read_csv(a.features)
+    answers = pd.concat([table, pd.DataFrame({'label': p.predict_features(table)}), p.familiarity_features(table)], axis=1)
+    print(answers.to_json(orient='records', lines=True).strip() if a.json else answers.to_csv(index=False), end='\n' if a.json else '')
+    if 'color' in table:
+        print(f"named as in its color column: {(answers.label == table.color.str.upper()).mean():.3f} of {len(table):,} rows", file=sys.stderr)
+    return 0
 
 def _cmd_predict(a):
     from artcolor.predict import Predictor
+    if bool(a.images) == bool(a.features): raise ValueError("give image files or --features FILE.csv (one of them)")
     p = Predictor.load(a.model)
+    if a.features: return _predict_table(p, a)
     preds = p.predict_images([Path(f) for f in a.images])
     for f, pr in zip(a.images, preds):
         if a.json: print(json.dumps({'file': f, **pr.to_dict()}))
@@ -72,12 +83,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument('--data', help='reference table name or features.csv (default: see artcolor.data.dataset_path)')
     s.add_argument('--out', default=MODELS_DIR, help='output folder (default: models/)')
     s.add_argument('--full', action='store_true', help='the full grids (minutes) instead of the reduced one')
-    s.add_argument('--no-tiles', action='store_true', help='leave out the 2026 mean-colour tiles (default: add them when found)')
+    s.add_argument('--extra', nargs='+', default=['gac2021', 'gac2026_tiles'], metavar='TABLE',
+                   help='tables with fewer features added to the models they allow (default: gac2021 gac2026_tiles)')
+    s.add_argument('--no-extra', action='store_true', help='train on --data alone')
     s.add_argument('--scheduler', metavar='ADDRESS', help="run the model search on a Dask scheduler (tcp://host:8786) or 'local'")
     s.add_argument('--budget', type=float, metavar='SECONDS', help='leave out candidates whose predicted search time exceeds this')
     s.set_defaults(fn=_cmd_train)
-    s = sub.add_parser('predict', help="classify image files with the exported model")
-    s.add_argument('images', nargs='+'); s.add_argument('--model', help='model file or folder (default: bundled)')
+    s = sub.add_parser('predict', help="classify image files (or the rows of a feature table) with the exported model")
+    s.add_argument('images', nargs='*'); s.add_argument('--model', help='model file or folder (default: bundled)')
+    s.add_argument('--features', metavar='FILE.csv', help='classify the rows of a table of features instead (all 18, or only the BGR means, or the six BGR statistics)')
     s.add_argument('--json', action='store_true', help='one JSON object per line')
     s.set_defaults(fn=_cmd_predict)
     return ap

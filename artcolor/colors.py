@@ -4,10 +4,10 @@
 
 # %% ../nbs/00_colors.ipynb #d64ddc0e
 from __future__ import annotations
-
+import numpy as np
 
 # %% auto #0
-__all__ = ['FAMILIES', 'FAMILY_COLORS', 'normalize_family', 'plot_swatches']
+__all__ = ['FAMILIES', 'FAMILY_COLORS', 'normalize_family', 'hex_to_bgr', 'srgb_to_oklab', 'mean_lch', 'plot_swatches']
 
 # %% ../nbs/00_colors.ipynb #5969b9e4
 FAMILIES = ('WHITE', 'GRAY', 'PINK', 'PURPLE', 'BLUE', 'TEAL', 'GREEN', 'YELLOW', 'ORANGE', 'RED', 'BROWN', 'BLACK')
@@ -26,6 +26,33 @@ def normalize_family(name: str) -> str:
     if key not in FAMILIES:
         raise ValueError(f"unknown colour family {name!r}; expected one of {', '.join(FAMILIES)}")
     return key
+
+# %% ../nbs/00_colors.ipynb #d698021a
+def hex_to_bgr(hex_colour: str) -> tuple[int, int, int]:
+    "The (B, G, R) bytes of a `#rrggbb` colour ('#' optional); a ValueError for anything else."
+    h = str(hex_colour).strip().lstrip('#')
+    if len(h) != 6: raise ValueError(f"not a #rrggbb colour: {hex_colour!r}")
+    try: r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    except ValueError: raise ValueError(f"not a #rrggbb colour: {hex_colour!r}") from None
+    return b, g, r
+
+# %% ../nbs/00_colors.ipynb #61b85ced
+_M1 = np.array([[0.4122214708, 0.5363325363, 0.0514459929], [0.2119034982, 0.6806995451, 0.1073969566],
+                [0.0883024619, 0.2817188376, 0.6299787005]])
+_M2 = np.array([[0.2104542553, 0.7936177850, -0.0040720468], [1.9779984951, -2.4285922050, 0.4505937099],
+                [0.0259040371, 0.7827717662, -0.8086757660]])
+
+def srgb_to_oklab(rgb) -> np.ndarray:
+    "OKLab (L, a, b) of rows of 8-bit sRGB values (R, G, B order, 0-255; fractions allowed)."
+    c = np.asarray(rgb, float) / 255
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return np.cbrt(linear @ _M1.T) @ _M2.T
+
+# %% ../nbs/00_colors.ipynb #156748d5
+def mean_lch(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "OKLab lightness, chroma and hue (radians) of the mean colour of feature rows (B, G, R means first)."
+    lab = srgb_to_oklab(np.asarray(X, float)[:, [2, 1, 0]])
+    return lab[:, 0], np.hypot(lab[:, 1], lab[:, 2]), np.arctan2(lab[:, 2], lab[:, 1])
 
 # %% ../nbs/00_colors.ipynb #edf818a3
 def plot_swatches(families=FAMILIES, ax=None):

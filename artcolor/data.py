@@ -12,9 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .colors import normalize_family
 
 # %% auto #0
-__all__ = ['ROOT', 'DATA_DIR', 'RAW_DIR', 'INTERIM_DIR', 'PROCESSED_DIR', 'MODELS_DIR', 'SHARED_DATA_DIR', 'MODEL_FILE',
-           'CARD_FILE', 'REFERENCE_FILES', 'MANIFEST_COLUMNS', 'Settings', 'settings', 'DataNotFound', 'dataset_path',
-           'load_dataset', 'file_sha256', 'read_manifest', 'write_manifest']
+__all__ = ['ROOT', 'DATA_DIR', 'RAW_DIR', 'INTERIM_DIR', 'PROCESSED_DIR', 'EXTERNAL_DIR', 'MODELS_DIR', 'MODEL_FILE', 'CARD_FILE',
+           'REFERENCE_FILES', 'REFERENCE_PICTURE', 'MANIFEST_COLUMNS', 'Settings', 'settings', 'DataNotFound',
+           'dataset_path', 'load_dataset', 'file_sha256', 'read_manifest', 'write_manifest']
 
 # %% ../nbs/00a_data.ipynb #2ebdd59c
 class Settings(BaseSettings):
@@ -46,16 +46,21 @@ def _find_root() -> Path:
 ROOT = settings().root or _find_root()
 DATA_DIR = ROOT / 'data'
 RAW_DIR, INTERIM_DIR, PROCESSED_DIR = DATA_DIR / 'raw', DATA_DIR / 'interim', DATA_DIR / 'processed'
+EXTERNAL_DIR = DATA_DIR / 'external'          # the reference tables and their card, committed
 MODELS_DIR = ROOT / 'models'
-SHARED_DATA_DIR = ROOT.parent / 'shared' / 'data'
 MODEL_FILE, CARD_FILE = 'artcolor.joblib', 'artcolor.json'   # the exported pipeline and its card, in MODELS_DIR
 
 # %% ../nbs/00a_data.ipynb #1fc3683d
 REFERENCE_FILES = {
-    'gac2023': 'gac2023_features.csv',            # 2,865 real 18-feature rows (2023 scrape), 11 families
+    'gac2021': 'gac2021_rgb_meanstd.csv',          # 3,140 real 2021 thumbnails, six BGR statistics, 11 families: the fair sample
+    'gac2023': 'gac2023_features.csv',             # 2,865 real 18-feature rows (2023 SVM's support vectors), 11 families
     'gac2026_tiles': 'gac2026_tiles_meanrgb.csv',  # 2,791 real 2026 thumbnails as mean RGB, 10 families
     'gac2026_dominant': 'gac2026_dominant_sample.csv',  # 493 assets with Google's dominant colour
+    'gac2023_describe': 'gac2023_full_describe.csv',    # describe() of the whole 2023 table (16,311 rows)
+    'gac2023_confusion': 'gac2023_svm_confusion_pct.csv',  # the 2023 SVM's confusion matrix on its test split, % of each row
+    'gac2023_printed': 'gac2023_printed_rows.csv',  # feature rows the 2023 notebooks printed (0.jpg: the reference picture)
 }
+REFERENCE_PICTURE = 'gac2023_reference_picture.jpg'   # the 2023 repository's references/picture.jpg
 
 class DataNotFound(FileNotFoundError):
     "Raised when no data set can be found; the message says how to get one."
@@ -65,16 +70,16 @@ def dataset_path(name: str | os.PathLike | None = None) -> Path:
     "Path of the table `name` (a reference name or a file), or of the default training table."
     if name is not None:
         if str(name) in REFERENCE_FILES:
-            p = SHARED_DATA_DIR / REFERENCE_FILES[str(name)]
+            p = EXTERNAL_DIR / REFERENCE_FILES[str(name)]
             if p.exists(): return p
-            raise DataNotFound(f"reference table {name!r} not found at {p}: it ships in the project's "
-                               "shared/ folder beside the checkout; pass a scraped features.csv instead")
+            raise DataNotFound(f"reference table {name!r} not found at {p}: it ships with the repository in "
+                               "data/external/ (is ARTCOLOR_ROOT a checkout?); pass a scraped features.csv instead")
         p = Path(name).expanduser()
         if p.is_dir(): p = p / 'features.csv'
         if p.exists(): return p
         raise DataNotFound(f"no data file at {p}")
     candidates = [settings().data.expanduser()] if settings().data else []
-    candidates += [PROCESSED_DIR / 'features.csv', SHARED_DATA_DIR / REFERENCE_FILES['gac2023']]
+    candidates += [PROCESSED_DIR / 'features.csv', EXTERNAL_DIR / REFERENCE_FILES['gac2023']]
     for p in candidates:
         if p.exists(): return p
     raise DataNotFound("no training data found (looked at: " + ', '.join(map(str, candidates)) + "). "
@@ -82,11 +87,13 @@ def dataset_path(name: str | os.PathLike | None = None) -> Path:
                        "or set ARTCOLOR_DATA to a features.csv.")
 
 # %% ../nbs/00a_data.ipynb #a9378730
+_CANONICAL = {'color_label': 'color', 'mean_b': 'b_bgr_mean', 'mean_g': 'g_bgr_mean', 'mean_r': 'r_bgr_mean'}
+
 def load_dataset(name: str | os.PathLike | None = None) -> pd.DataFrame:
     "Load a reference table or a scraped `features.csv`, with a canonical `color` column."
     path = dataset_path(name)
     df = pd.read_csv(path)
-    if 'color' not in df and 'color_label' in df: df = df.rename(columns={'color_label': 'color'})
+    df = df.rename(columns={k: v for k, v in _CANONICAL.items() if k in df and v not in df})
     if 'color' not in df: raise ValueError(f"{path} has no 'color' column")
     df['color'] = df['color'].map(normalize_family)
     df.attrs['source'] = path.name

@@ -8,11 +8,12 @@ from typing import Callable
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import VotingClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.svm import SVC
+from .features import BGR_STATS, FEATURE_NAMES
 
 # %% auto #0
 __all__ = ['COMPILERS', 'Unsupported', 'compile_steps', 'probe_rows', 'verified_proba']
@@ -104,6 +105,28 @@ def _vote(v: VotingClassifier):
     members, weights = [compile_steps(e) for e in v.estimators_], v._weights_not_none
     return lambda X: np.average([m(X) for m in members], axis=0, weights=weights)
 
+# %% ../nbs/05a_fastpath.ipynb #025fbbaa
+def _hist_gradient_boosting(m: HistGradientBoostingClassifier):
+    trees = [(k, t.nodes) for per_iteration in m._predictors for k, t in enumerate(per_iteration)]
+    nodes = np.concatenate([n for _, n in trees])
+    if nodes['is_categorical'].any(): raise Unsupported("HistGradientBoostingClassifier with categorical features")
+    sizes = [len(n) for _, n in trees]
+    roots = np.cumsum([0] + sizes[:-1]); owner, me = np.repeat(roots, sizes), np.arange(len(nodes))
+    leaf, feature, threshold = nodes['is_leaf'].astype(bool), nodes['feature_idx'].astype(np.intp), nodes['num_threshold']
+    left, right = np.where(leaf, me, nodes['left'] + owner), np.where(leaf, me, nodes['right'] + owner)
+    missing_left, depth = nodes['missing_go_to_left'].astype(bool), int(nodes['depth'].max())
+    per_family = np.zeros((len(trees), len(m._predictors[0]))); per_family[np.arange(len(trees)), [k for k, _ in trees]] = 1
+    baseline = np.ravel(m._baseline_prediction)
+    def proba(X):
+        at, rows = np.tile(roots, (len(X), 1)), np.arange(len(X))[:, None]
+        for _ in range(depth):
+            x = X[rows, feature[at]]
+            at = np.where(np.where(np.isnan(x), missing_left[at], x <= threshold[at]), left[at], right[at])
+        raw = nodes['value'][at] @ per_family + baseline
+        if raw.shape[1] > 1: return softmax(raw, axis=1)
+        return np.column_stack([1 - expit(raw[:, 0]), expit(raw[:, 0])])
+    return proba
+
 # %% ../nbs/05a_fastpath.ipynb #8c68d411
 def _pipeline(p: Pipeline):
     fns = [compile_steps(step) for _, step in p.steps if step not in (None, 'passthrough')]
@@ -112,26 +135,32 @@ def _pipeline(p: Pipeline):
         return X
     return run
 
-COMPILERS = {Pipeline: _pipeline, StandardScaler: _scaler, FunctionTransformer: _function,
-             CalibratedClassifierCV: _calibrated, LogisticRegression: _logistic, VotingClassifier: _vote}
+COMPILERS = {Pipeline: _pipeline, StandardScaler: _scaler, FunctionTransformer: _function, CalibratedClassifierCV: _calibrated,
+             LogisticRegression: _logistic, VotingClassifier: _vote, HistGradientBoostingClassifier: _hist_gradient_boosting}
 
 def compile_steps(est) -> Callable[[np.ndarray], np.ndarray]:
     "The NumPy function computing fitted `est`'s output (probabilities, for a classifier); raises `Unsupported`."
+    if hasattr(est, 'compile_fast'): return est.compile_fast()      # artcolor's own estimators compile themselves
     try: return COMPILERS[type(est)](est)
     except KeyError: raise Unsupported(f"no fast path for {type(est).__name__}") from None
 
 # %% ../nbs/05a_fastpath.ipynb #cf45855b
-def probe_rows(n_features: int = 18, n: int = 256, seed: int = 0) -> np.ndarray:
-    "Random rows spanning the classic features' ranges (first half means, second half spreads)."
+def probe_rows(n_features: int = 18, n: int = 256, seed: int = 0, partial: bool = False) -> np.ndarray:
+    "Random rows spanning the classic features' ranges (first half means, second half spreads); `partial`: a third of them keep only the mean colour, a third only the six BGR statistics (chapter 3's groups)."
     rng = np.random.default_rng(seed)
     half = n_features // 2
-    return np.hstack([rng.uniform(0, 255, (n, half)), rng.uniform(0, 128, (n, n_features - half))])
+    X = np.hstack([rng.uniform(0, 255, (n, half)), rng.uniform(0, 128, (n, n_features - half))])
+    if partial:
+        for part, cols in zip((slice(0, n // 3), slice(n // 3, 2 * n // 3)), (FEATURE_NAMES[:3], BGR_STATS)):
+            X[part, ~np.isin(FEATURE_NAMES, cols)] = np.nan
+    return X
 
 def verified_proba(pipeline, X: np.ndarray | None = None, atol: float = 1e-9) -> tuple[Callable | None, str]:
-    "(compiled predict_proba, 'why') if it matches `pipeline.predict_proba` on `X` (default `probe_rows`), else (None, why not)."
+    "(compiled predict_proba, 'why') if it matches `pipeline.predict_proba` on `X` (default `probe_rows`, partial rows too for a model that takes them), else (None, why not)."
     try: fast = compile_steps(pipeline)
     except Unsupported as e: return None, str(e)
-    X = probe_rows(pipeline.n_features_in_) if X is None else np.asarray(X, float)
+    if X is None: X = probe_rows(pipeline.n_features_in_, partial=getattr(pipeline, 'takes_partial_rows', False))
+    X = np.asarray(X, float)
     try: diff = np.abs(fast(X) - pipeline.predict_proba(X)).max()
     except Exception as e: return None, f"the compiled model failed on the probe rows ({type(e).__name__}: {e})"
     if not diff <= atol: return None, f"the compiled model differs from scikit-learn by {diff:.2g} (> {atol:g})"

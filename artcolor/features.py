@@ -11,13 +11,15 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 from tqdm import tqdm
-from .colors import FAMILIES
+from sklearn.preprocessing import FunctionTransformer
+from .colors import FAMILIES, mean_lch
 from .images import ImageError, load_image  # noqa: F401  (ImageError re-exported: it lived here before 0.2)
 
 # %% auto #0
-__all__ = ['FEATURE_NAMES', 'HUE_BINS', 'N_DOMINANT', 'EXTENDED_FEATURE_NAMES', 'classic_features', 'extract_features',
-           'pixel_families', 'reduce_to', 'family_shares', 'palette', 'extract_extended', 'extract_files',
-           'features_for_manifest']
+__all__ = ['FEATURE_NAMES', 'BGR_STATS', 'FEATURE_GROUPS', 'DERIVED_NAMES', 'OKLAB_NAMES', 'HUE_BINS', 'N_DOMINANT',
+           'EXTENDED_FEATURE_NAMES', 'classic_features', 'extract_features', 'feature_group', 'check_groups',
+           'add_derived', 'derived_features', 'add_oklab', 'oklab_features', 'pixel_families', 'reduce_to',
+           'family_shares', 'palette', 'extract_extended', 'extract_files', 'features_for_manifest']
 
 # %% ../nbs/03_features.ipynb #153ca922
 FEATURE_NAMES = [f'{c}_{space}_{stat}' for stat in ('mean', 'std')
@@ -37,6 +39,63 @@ def _stats(*images) -> np.ndarray:
 def extract_features(img: np.ndarray) -> np.ndarray:
     "The 18 classic features of a BGR uint8 image (names in `FEATURE_NAMES`), via OpenCV's one-pass reductions."
     return _stats(img, cv2.cvtColor(img, cv2.COLOR_BGR2HSV), cv2.cvtColor(img, cv2.COLOR_BGR2Lab))
+
+# %% ../nbs/03_features.ipynb #ff23d5f2
+BGR_STATS = FEATURE_NAMES[:3] + FEATURE_NAMES[9:12]      # b, g, r means, then b, g, r standard deviations
+FEATURE_GROUPS = {'mean colour': FEATURE_NAMES[:3], 'BGR statistics': BGR_STATS, 'all 18': FEATURE_NAMES}
+
+def feature_group(X) -> np.ndarray:
+    "Per row of the 18 features (NaN where missing): 0 the mean colour alone, 1 the six BGR statistics alone, 2 all 18, -1 anything else."
+    have = ~np.isnan(np.asarray(X, float).reshape(-1, len(FEATURE_NAMES)))
+    carries = [(have == np.isin(FEATURE_NAMES, cols)).all(1) for cols in FEATURE_GROUPS.values()]
+    return np.select(carries[::-1], [2, 1, 0], -1)
+
+# %% ../nbs/03_features.ipynb #0553993e
+def check_groups(X) -> np.ndarray:
+    "`feature_group` of each row, or a ValueError naming the first row that carries no group and the groups there are."
+    groups = feature_group(X)
+    if (groups < 0).any():
+        i = int(np.argmax(groups < 0))
+        have = [n for n, v in zip(FEATURE_NAMES, np.asarray(X, float).reshape(-1, len(FEATURE_NAMES))[i]) if not np.isnan(v)]
+        options = '; '.join(f"{k} ({', '.join(v) if len(v) < len(FEATURE_NAMES) else 'every feature'})" for k, v in FEATURE_GROUPS.items())
+        raise ValueError(f"row {i} carries {', '.join(have) or 'no feature'}: a row must carry one feature group in full, "
+                         f"the other features missing (NaN): {options}")
+    return groups
+
+# %% ../nbs/03_features.ipynb #7098d9e7
+DERIVED_NAMES = ['lab_chroma', 'lab_hue_cos', 'lab_hue_sin', 'hsv_hue_cos', 'hsv_hue_sin',
+                 'r_minus_b', 'g_minus_b', 'r_minus_g']
+
+def add_derived(X) -> np.ndarray:
+    "The 18 classic features (columns in `FEATURE_NAMES` order) followed by `DERIVED_NAMES`."
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != len(FEATURE_NAMES):
+        raise ValueError(f"expected {len(FEATURE_NAMES)} feature columns ({', '.join(FEATURE_NAMES[:3])}, ...), got shape {X.shape}")
+    a, b = X[:, 7] - 128, X[:, 8] - 128
+    hue_lab, hue_hsv = np.arctan2(b, a), X[:, 3] * np.pi / 90
+    return np.column_stack([X, np.hypot(a, b), np.cos(hue_lab), np.sin(hue_lab), np.cos(hue_hsv), np.sin(hue_hsv),
+                            X[:, 2] - X[:, 0], X[:, 1] - X[:, 0], X[:, 2] - X[:, 1]])
+
+def _derived_names(transformer, input_features) -> np.ndarray:
+    "Column names after `add_derived` (a named function, so the pipeline pickles)."
+    return np.array([*FEATURE_NAMES, *DERIVED_NAMES])
+
+def derived_features() -> FunctionTransformer:
+    "A pipeline step that applies `add_derived`."
+    return FunctionTransformer(add_derived, feature_names_out=_derived_names)
+
+# %% ../nbs/03_features.ipynb #f539a7cc
+OKLAB_NAMES = ['oklab_l', 'oklab_a', 'oklab_b', 'oklab_chroma']
+
+def add_oklab(X) -> np.ndarray:
+    "Feature rows (B, G, R means first) followed by `OKLAB_NAMES`: their mean colour in OKLab, times 100."
+    X = np.asarray(X, dtype=float)
+    L, C, h = mean_lch(X)
+    return np.column_stack([X, 100 * L, 100 * C * np.cos(h), 100 * C * np.sin(h), 100 * C])
+
+def oklab_features() -> FunctionTransformer:
+    "A pipeline step that applies `add_oklab`."
+    return FunctionTransformer(add_oklab)
 
 # %% ../nbs/03_features.ipynb #a3b854db
 _HUE_EDGES = [(15, 'RED'), (40, 'ORANGE'), (70, 'YELLOW'), (160, 'GREEN'), (200, 'TEAL'), (255, 'BLUE'),

@@ -17,40 +17,17 @@ from sklearn.metrics import accuracy_score, f1_score, recall_score
 from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold, cross_val_predict, train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 import artcolor
 from .colors import FAMILIES
 from .data import CARD_FILE, MODEL_FILE, MODELS_DIR, file_sha256
-from .features import FEATURE_NAMES
+from .features import FEATURE_NAMES, derived_features
 
 # %% auto #0
-__all__ = ['DERIVED_NAMES', 'CV', 'BASELINE', 'add_derived', 'derived_features', 'baseline_2023', 'svm_logreg_vote', 'candidates',
-           'predict_search_seconds', 'select_models', 'with_probabilities', 'fold_metrics', 'cv_evaluate',
-           'library_versions', 'save_artifact', 'selection_records', 'write_card', 'export_model',
-           'model_card_markdown', 'plot_confusion']
-
-# %% ../nbs/05_models.ipynb #7098d9e7
-DERIVED_NAMES = ['lab_chroma', 'lab_hue_cos', 'lab_hue_sin', 'hsv_hue_cos', 'hsv_hue_sin',
-                 'r_minus_b', 'g_minus_b', 'r_minus_g']
-
-def add_derived(X) -> np.ndarray:
-    "The 18 classic features (columns in `FEATURE_NAMES` order) followed by `DERIVED_NAMES`."
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != len(FEATURE_NAMES):
-        raise ValueError(f"expected {len(FEATURE_NAMES)} feature columns ({', '.join(FEATURE_NAMES[:3])}, ...), got shape {X.shape}")
-    a, b = X[:, 7] - 128, X[:, 8] - 128
-    hue_lab, hue_hsv = np.arctan2(b, a), X[:, 3] * np.pi / 90
-    return np.column_stack([X, np.hypot(a, b), np.cos(hue_lab), np.sin(hue_lab), np.cos(hue_hsv), np.sin(hue_hsv),
-                            X[:, 2] - X[:, 0], X[:, 1] - X[:, 0], X[:, 2] - X[:, 1]])
-
-def _derived_names(transformer, input_features) -> np.ndarray:
-    "Column names after `add_derived` (a named function, so the pipeline pickles)."
-    return np.array([*FEATURE_NAMES, *DERIVED_NAMES])
-
-def derived_features() -> FunctionTransformer:
-    "A pipeline step that applies `add_derived`."
-    return FunctionTransformer(add_derived, feature_names_out=_derived_names)
+__all__ = ['CV', 'BASELINE', 'baseline_2023', 'svm_logreg_vote', 'candidates', 'predict_search_seconds', 'select_models',
+           'with_probabilities', 'fold_metrics', 'cv_evaluate', 'library_versions', 'save_artifact',
+           'selection_records', 'write_card', 'export_model', 'model_card_markdown', 'plot_confusion']
 
 # %% ../nbs/05_models.ipynb #02c4f4b6
 CV = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)

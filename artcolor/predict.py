@@ -11,7 +11,7 @@ import joblib, numpy as np, pandas as pd, sklearn
 from fastcore.basics import patch
 from .data import CARD_FILE, MODEL_FILE, MODELS_DIR, file_sha256, settings
 from .fastpath import verified_proba
-from .features import extract_features, family_shares, palette, reduce_to
+from .features import check_groups, extract_features, family_shares, palette, reduce_to
 from .images import ImageError, load_image
 
 # %% auto #0
@@ -65,7 +65,9 @@ class Predictor:
         # the same probabilities without scikit-learn's per-call overhead, if they check out (see artcolor.fastpath)
         self._fast_proba, self.fast_path = verified_proba(pipeline)
         # how unusual an input is, if the model can say (artcolor.blend.FamilyBlend can)
-        self.familiar_threshold = getattr(pipeline, 'familiar_threshold', None)
+        self.judges_familiarity = hasattr(pipeline, 'familiar')
+        # rows that carry only a feature group (chapter 3), if the model takes them
+        self.takes_partial_rows = getattr(pipeline, 'takes_partial_rows', False)
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> Predictor:
@@ -98,13 +100,15 @@ def _rows(self: Predictor, X) -> np.ndarray:
     if isinstance(X, pd.Series): X = X.to_frame().T
     if isinstance(X, pd.DataFrame):
         missing = [c for c in self.feature_names if c not in X.columns]
-        if missing: raise ValueError(f"missing feature columns: {', '.join(missing)}")
-        X = X[self.feature_names]
+        if missing and not self.takes_partial_rows: raise ValueError(f"missing feature columns: {', '.join(missing)}")
+        X = X.reindex(columns=self.feature_names)
     X = np.asarray(X, dtype=float)
     if X.ndim == 1: X = X[None]
     if X.ndim != 2 or X.shape[1] != len(self.feature_names):
         raise ValueError(f"expected rows of {len(self.feature_names)} features ({', '.join(self.feature_names[:3])}, ...), got shape {X.shape}")
-    if not np.isfinite(X).all(): raise ValueError("features must be finite numbers")
+    if np.isinf(X).any(): raise ValueError("features must be finite numbers (NaN marks a missing one)")
+    if not self.takes_partial_rows and np.isnan(X).any(): raise ValueError("features must be finite numbers: this model takes complete rows only")
+    if self.takes_partial_rows: check_groups(X)
     return X
 
 @patch
@@ -117,7 +121,7 @@ def _proba(self: Predictor, X: np.ndarray) -> np.ndarray:
 @patch
 def _familiarity(self: Predictor, X: np.ndarray) -> np.ndarray | None:
     "Each checked row's familiarity score, or None when the model has no such criterion."
-    return self.pipeline.familiarity(X) if self.familiar_threshold is not None else None
+    return self.pipeline.familiarity(X) if self.judges_familiarity else None
 
 # %% ../nbs/06_predict.ipynb #901f4ada
 @patch
@@ -136,7 +140,7 @@ def familiarity_features(self: Predictor, X) -> pd.DataFrame:
     rows = self._rows(X)
     scores = self._familiarity(rows)
     if scores is None: return pd.DataFrame({'familiarity': [None] * len(rows), 'familiar': None})
-    return pd.DataFrame({'familiarity': scores, 'familiar': scores >= self.familiar_threshold})
+    return pd.DataFrame({'familiarity': scores, 'familiar': self.pipeline.familiar(rows, scores)})
 
 # %% ../nbs/06_predict.ipynb #742b2760
 @patch
@@ -154,10 +158,11 @@ def predict_images(self: Predictor, sources) -> list[Prediction]:
     if feats:
         X = np.vstack(list(feats.values()))
         proba, scores = self._proba(X), self._familiarity(X)
+        familiar = None if scores is None else self.pipeline.familiar(X, scores)
         for k, (i, best, pr, f) in enumerate(zip(feats, proba.argmax(1).tolist(), proba.round(6).tolist(), X.round(6).tolist())):
             fam = None if scores is None else round(float(scores[k]), 6)
             out[i] = Prediction(self.classes[best], dict(zip(self.classes, pr)), dict(zip(self.feature_names, f)),
-                                None if fam is None else bool(scores[k] >= self.familiar_threshold), fam, *colours[i])
+                                None if fam is None else bool(familiar[k]), fam, *colours[i])
     return [out[i] for i in range(len(out))]
 
 @patch

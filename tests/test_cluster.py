@@ -90,8 +90,8 @@ def test_training_on_real_workers_equals_local(real_cluster, tmp_path):
     ref.groupby('color').sample(n=30, random_state=0).to_csv(tmp_path / 'features.csv', index=False)
     tiles = load_dataset('gac2026_tiles').groupby('color').sample(n=20, random_state=0).rename(columns={'color': 'color_label'})
     tiles.to_csv(tmp_path / 'tiles.csv', index=False)
-    local = train(tmp_path, tmp_path / 'local', tiles=tmp_path / 'tiles.csv', progress=False)
-    remote = train(tmp_path, tmp_path / 'remote', tiles=tmp_path / 'tiles.csv', progress=False, scheduler=real_cluster)
+    local = train(tmp_path, tmp_path / 'local', extra=[tmp_path / 'tiles.csv'], progress=False)
+    remote = train(tmp_path, tmp_path / 'remote', extra=[tmp_path / 'tiles.csv'], progress=False, scheduler=real_cluster)
     for k in ('accuracy', 'f1_macro', 'confusion'): assert remote['cv'][k] == local['cv'][k]
     assert remote['cv']['tables']['tiles.csv']['accuracy'] == local['cv']['tables']['tiles.csv']['accuracy']
     a, b = (joblib.load(tmp_path / m / 'artcolor.joblib') for m in ('local', 'remote'))
