@@ -105,7 +105,7 @@ def _vote(v: VotingClassifier):
     members, weights = [compile_steps(e) for e in v.estimators_], v._weights_not_none
     return lambda X: np.average([m(X) for m in members], axis=0, weights=weights)
 
-# %% ../nbs/05a_fastpath.ipynb #025fbbaa
+# %% ../nbs/05a_fastpath.ipynb #d2e9bd36
 def _hist_gradient_boosting(m: HistGradientBoostingClassifier):
     trees = [(k, t.nodes) for per_iteration in m._predictors for k, t in enumerate(per_iteration)]
     nodes = np.concatenate([n for _, n in trees])
@@ -113,15 +113,16 @@ def _hist_gradient_boosting(m: HistGradientBoostingClassifier):
     sizes = [len(n) for _, n in trees]
     roots = np.cumsum([0] + sizes[:-1]); owner, me = np.repeat(roots, sizes), np.arange(len(nodes))
     leaf, feature, threshold = nodes['is_leaf'].astype(bool), nodes['feature_idx'].astype(np.intp), nodes['num_threshold']
-    left, right = np.where(leaf, me, nodes['left'] + owner), np.where(leaf, me, nodes['right'] + owner)
+    child = np.column_stack([np.where(leaf, me, nodes['right'] + owner), np.where(leaf, me, nodes['left'] + owner)])   # [go right, go left]
     missing_left, depth = nodes['missing_go_to_left'].astype(bool), int(nodes['depth'].max())
     per_family = np.zeros((len(trees), len(m._predictors[0]))); per_family[np.arange(len(trees)), [k for k, _ in trees]] = 1
     baseline = np.ravel(m._baseline_prediction)
     def proba(X):
-        at, rows = np.tile(roots, (len(X), 1)), np.arange(len(X))[:, None]
+        at, rows, missing = np.tile(roots, (len(X), 1)), np.arange(len(X))[:, None], np.isnan(X).any()
         for _ in range(depth):
             x = X[rows, feature[at]]
-            at = np.where(np.where(np.isnan(x), missing_left[at], x <= threshold[at]), left[at], right[at])
+            left = np.where(np.isnan(x), missing_left[at], x <= threshold[at]) if missing else x <= threshold[at]
+            at = child[at, left.view(np.int8)]
         raw = nodes['value'][at] @ per_family + baseline
         if raw.shape[1] > 1: return softmax(raw, axis=1)
         return np.column_stack([1 - expit(raw[:, 0]), expit(raw[:, 0])])

@@ -18,8 +18,8 @@ from .images import ImageError, load_image  # noqa: F401  (ImageError re-exporte
 # %% auto #0
 __all__ = ['FEATURE_NAMES', 'BGR_STATS', 'FEATURE_GROUPS', 'DERIVED_NAMES', 'OKLAB_NAMES', 'HUE_BINS', 'N_DOMINANT',
            'EXTENDED_FEATURE_NAMES', 'classic_features', 'extract_features', 'feature_group', 'check_groups',
-           'add_derived', 'derived_features', 'add_oklab', 'oklab_features', 'pixel_families', 'reduce_to',
-           'family_shares', 'palette', 'extract_extended', 'extract_files', 'features_for_manifest']
+           'add_derived', 'derived_features', 'add_oklab', 'oklab_features', 'family_rules', 'pixel_families',
+           'reduce_to', 'family_shares', 'palette', 'extract_extended', 'extract_files', 'features_for_manifest']
 
 # %% ../nbs/03_features.ipynb #153ca922
 FEATURE_NAMES = [f'{c}_{space}_{stat}' for stat in ('mean', 'std')
@@ -40,17 +40,19 @@ def extract_features(img: np.ndarray) -> np.ndarray:
     "The 18 classic features of a BGR uint8 image (names in `FEATURE_NAMES`), via OpenCV's one-pass reductions."
     return _stats(img, cv2.cvtColor(img, cv2.COLOR_BGR2HSV), cv2.cvtColor(img, cv2.COLOR_BGR2Lab))
 
-# %% ../nbs/03_features.ipynb #ff23d5f2
+# %% ../nbs/03_features.ipynb #5e261d1f
 BGR_STATS = FEATURE_NAMES[:3] + FEATURE_NAMES[9:12]      # b, g, r means, then b, g, r standard deviations
 FEATURE_GROUPS = {'mean colour': FEATURE_NAMES[:3], 'BGR statistics': BGR_STATS, 'all 18': FEATURE_NAMES}
+
+_GROUP_MASKS = np.array([np.isin(FEATURE_NAMES, cols) for cols in FEATURE_GROUPS.values()])     # group × feature: carried?
 
 def feature_group(X) -> np.ndarray:
     "Per row of the 18 features (NaN where missing): 0 the mean colour alone, 1 the six BGR statistics alone, 2 all 18, -1 anything else."
     have = ~np.isnan(np.asarray(X, float).reshape(-1, len(FEATURE_NAMES)))
-    carries = [(have == np.isin(FEATURE_NAMES, cols)).all(1) for cols in FEATURE_GROUPS.values()]
-    return np.select(carries[::-1], [2, 1, 0], -1)
+    carries = (have[:, None, :] == _GROUP_MASKS[None]).all(2)                   # rows × groups
+    return np.where(carries.any(1), carries.argmax(1), -1)
 
-# %% ../nbs/03_features.ipynb #0553993e
+# %% ../nbs/03_features.ipynb #1c4220d4
 def check_groups(X) -> np.ndarray:
     "`feature_group` of each row, or a ValueError naming the first row that carries no group and the groups there are."
     groups = feature_group(X)
@@ -84,7 +86,7 @@ def derived_features() -> FunctionTransformer:
     "A pipeline step that applies `add_derived`."
     return FunctionTransformer(add_derived, feature_names_out=_derived_names)
 
-# %% ../nbs/03_features.ipynb #f539a7cc
+# %% ../nbs/03_features.ipynb #1f8c3b3b
 OKLAB_NAMES = ['oklab_l', 'oklab_a', 'oklab_b', 'oklab_chroma']
 
 def add_oklab(X) -> np.ndarray:
@@ -100,11 +102,10 @@ def oklab_features() -> FunctionTransformer:
 # %% ../nbs/03_features.ipynb #a3b854db
 _HUE_EDGES = [(15, 'RED'), (40, 'ORANGE'), (70, 'YELLOW'), (160, 'GREEN'), (200, 'TEAL'), (255, 'BLUE'),
               (290, 'PURPLE'), (345, 'PINK'), (361, 'RED')]   # upper hue edge in degrees, family
+_S_CUTS, _V_CUTS = [40, 140], [50, 160, 170, 190]             # the saturation and value thresholds the rules use
 
-def pixel_families(img: np.ndarray, hsv: np.ndarray | None = None) -> np.ndarray:
-    "Per-pixel family index (into `FAMILIES`) of a BGR uint8 image (or of its HSV version), from simple HSV rules."
-    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV) if hsv is None else hsv
-    h, s, v = hsv[..., 0].astype(np.int16) * 2, hsv[..., 1], hsv[..., 2]
+def family_rules(h, s, v) -> np.ndarray:
+    "The family index (into `FAMILIES`) of hue `h` (degrees), saturation `s` and value `v` (0-255), by simple HSV rules."
     fam = np.searchsorted([e for e, _ in _HUE_EDGES], h, side='right')
     hue_fam = np.array([FAMILIES.index(f) for _, f in _HUE_EDGES])[fam]
     idx = FAMILIES.index
@@ -112,6 +113,18 @@ def pixel_families(img: np.ndarray, hsv: np.ndarray | None = None) -> np.ndarray
              (h >= 15) & (h < 50) & (v < 160),                          # dark orange/yellow: brown
              ((h >= 290) | (h < 15)) & (s < 140) & (v >= 170)]          # light soft red/magenta: pink
     return np.select(conds, [idx('BLACK'), idx('WHITE'), idx('GRAY'), idx('BROWN'), idx('PINK')], hue_fam).astype(np.uint8)
+
+# %% ../nbs/03_features.ipynb #1a4b33ac
+_S_CLASS = np.searchsorted(_S_CUTS, np.arange(256), side='right').astype(np.intp)
+_V_CLASS = np.searchsorted(_V_CUTS, np.arange(256), side='right').astype(np.intp)
+_H, _S, _V = np.meshgrid(np.arange(180), np.arange(len(_S_CUTS) + 1), np.arange(len(_V_CUTS) + 1), indexing='ij')
+_FAMILY_TABLE = family_rules(_H * 2, np.array([0] + _S_CUTS)[_S], np.array([0] + _V_CUTS)[_V]).ravel()   # each class at its lower edge
+
+def pixel_families(img: np.ndarray, hsv: np.ndarray | None = None) -> np.ndarray:
+    "Per-pixel family index (into `FAMILIES`) of a BGR uint8 image (or of its HSV version), by `family_rules`, tabulated."
+    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV) if hsv is None else hsv
+    n_s, n_v = len(_S_CUTS) + 1, len(_V_CUTS) + 1
+    return _FAMILY_TABLE[(hsv[..., 0].astype(np.intp) * n_s + _S_CLASS[hsv[..., 1]]) * n_v + _V_CLASS[hsv[..., 2]]]
 
 # %% ../nbs/03_features.ipynb #1905af7a
 def reduce_to(img: np.ndarray, size: int = 64) -> np.ndarray:

@@ -12,7 +12,7 @@ from fastcore.basics import patch
 from .data import CARD_FILE, MODEL_FILE, MODELS_DIR, file_sha256, settings
 from .fastpath import verified_proba
 from .features import check_groups, extract_features, family_shares, palette, reduce_to
-from .images import ImageError, load_image
+from .images import ImageError, load_thumbnail
 
 # %% auto #0
 __all__ = ['ModelMismatch', 'default_model_path', 'check_card', 'Prediction', 'Predictor']
@@ -149,7 +149,7 @@ def predict_images(self: Predictor, sources) -> list[Prediction]:
     feats, colours, errors = {}, {}, {}
     for i, src in enumerate(sources):
         try:
-            img = load_image(src)
+            img = load_thumbnail(src)        # at the training thumbnails' scale: a photo is decoded no larger than that needs
             small = reduce_to(img)        # palette and shares from one 64-px reduction
             feats[i], colours[i] = extract_features(img), (palette(small), family_shares(small))
         except ImageError as e: errors[i] = str(e)
