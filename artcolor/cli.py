@@ -4,105 +4,96 @@
 
 # %% ../nbs/07_cli.ipynb #46bc3376
 from __future__ import annotations
-import argparse, json, sys
+import argparse, inspect, json, sys
+from importlib import import_module
 from pathlib import Path
-from .colors import FAMILIES
-from .data import MODELS_DIR
+from fastcore.docments import docments
 
 # %% auto #0
-__all__ = ['parser', 'main']
+__all__ = ['COMMANDS', 'option', 'predict', 'parser', 'main']
+
+# %% ../nbs/07_cli.ipynb #f1438b59
+def option(fn, param: str, *flags: str, **kw) -> tuple[tuple, dict]:
+    "(flags, argparse keywords) of an option for `fn`'s parameter `param`: help and default from `fn`'s docments."
+    d = docments(fn, full=True, returns=False)[param]
+    default = None if d.default is inspect.Parameter.empty else d.default
+    if isinstance(default, bool) and 'action' not in kw: kw['action'] = 'store_false' if default else 'store_true'
+    shown = '' if default in (None, False, True) or kw.get('action') else f' (default: {" ".join(map(str, default)) if isinstance(default, (list, tuple)) else default})'
+    return flags or (f"--{param.replace('_', '-')}",), {'dest': param, 'default': default, 'help': (d.docment or '') + shown, **kw}
 
 # %% ../nbs/07_cli.ipynb #64bba82c
-def _cmd_scrape(a):
-    from artcolor.scraping import scrape
-    df = scrape(a.colors, a.out, limit=a.limit, base_url=a.base_url, workers=a.workers, pause=a.pause, details=a.details)
-    return 1 if df.attrs.get('failed') else 0
+def predict(images: list[str] | None = None,  # image files to classify
+            model: str | None = None,         # a model file or folder (default: the bundled model)
+            features: str | None = None,      # classify the rows of this feature table instead (all 18, the three BGR means, or the six BGR statistics)
+            json_lines: bool = False          # one JSON object per line
+           ) -> int:
+    "Classify image files, or the rows of a feature table, with the exported model; 1 if an image could not be read."
+    from artcolor.predict import Predictor
+    if bool(images) == bool(features): raise ValueError("give image files or --features FILE.csv (one of them)")
+    p = Predictor.load(model)
+    if features: return _predict_table(p, features, json_lines)
+    preds = p.predict_images([Path(f) for f in images])
+    for f, pr in zip(images, preds):
+        if json_lines: print(json.dumps({'file': f, **pr.to_dict()})); continue
+        if pr.error: print(f"{f}\terror: {pr.error}"); continue
+        top = sorted(pr.probabilities.items(), key=lambda kv: -kv[1])[:3]
+        flag = '' if pr.familiar is None else '\tfamiliar' if pr.familiar else '\tUNFAMILIAR (unlike the training images: trust it less)'
+        print(f"{f}\t{pr.label}\t" + '  '.join(f"{k} {v:.0%}" for k, v in top) + "\tpalette " + ' '.join(f"{c.hex} {c.share:.0%}" for c in pr.palette[:3]) + flag)
+    return 1 if any(pr.error for pr in preds) else 0
 
-def _cmd_download(a):
-    from artcolor.download import download
-    download(a.dir, size=a.size, concurrency=a.concurrency); return 0
-
-def _cmd_features(a):
-    from artcolor.features import features_for_manifest
-    features_for_manifest(a.dir, extended=a.extended, n_jobs=a.jobs, scheduler=a.scheduler); return 0
-
-def _cmd_train(a):
-    from artcolor.training import train
-    train(a.data, a.out, full=a.full, extra=None if a.no_extra else a.extra, scheduler=a.scheduler, budget_s=a.budget); return 0
-
-def _predict_table(p, a):
-    "Classify the rows of a feature table: the table with `label`, `familiar`, `familiarity` appended, as CSV (or JSON lines)."
+# %% ../nbs/07_cli.ipynb #3a9b752e
+def _predict_table(p, path, json_lines: bool) -> int:
+    "The table with `label`, `familiar`, `familiarity` appended, as CSV (or JSON lines); how many match its `color` column, to stderr."
     import pandas as pd
-    table = pd.read_csv(a.features)
+    table = pd.read_csv(path)
     answers = pd.concat([table, pd.DataFrame({'label': p.predict_features(table)}), p.familiarity_features(table)], axis=1)
-    print(answers.to_json(orient='records', lines=True).strip() if a.json else answers.to_csv(index=False), end='\n' if a.json else '')
-    if 'color' in table:
-        print(f"named as in its color column: {(answers.label == table.color.str.upper()).mean():.3f} of {len(table):,} rows", file=sys.stderr)
+    print(answers.to_json(orient='records', lines=True).strip() if json_lines else answers.to_csv(index=False).rstrip('\n'))
+    if 'color' in table: print(f"named as in its color column: {(answers.label == table.color.str.upper()).mean():.3f} of {len(table):,} rows", file=sys.stderr)
     return 0
 
-def _cmd_predict(a):
-    from artcolor.predict import Predictor
-    if bool(a.images) == bool(a.features): raise ValueError("give image files or --features FILE.csv (one of them)")
-    p = Predictor.load(a.model)
-    if a.features: return _predict_table(p, a)
-    preds = p.predict_images([Path(f) for f in a.images])
-    for f, pr in zip(a.images, preds):
-        if a.json: print(json.dumps({'file': f, **pr.to_dict()}))
-        elif pr.error: print(f"{f}\terror: {pr.error}")
-        else:
-            top = sorted(pr.probabilities.items(), key=lambda kv: -kv[1])[:3]
-            flag = '' if pr.familiar is None else '\tfamiliar' if pr.familiar else '\tUNFAMILIAR (unlike the training images: trust it less)'
-            colours = ' '.join(f"{c['hex']} {c['share']:.0%}" for c in pr.palette[:3])
-            print(f"{f}\t{pr.label}\t" + '  '.join(f"{k} {v:.0%}" for k, v in top) + f"\tpalette {colours}" + flag)
-    return 1 if any(pr.error for pr in preds) else 0
+# %% ../nbs/07_cli.ipynb #d3c9c800
+COMMANDS = {   # name: (module, function, what it does, [(parameter, flags, argparse keywords)])
+    'scrape': ('artcolor.scraping', 'scrape', "read the colour families into DIR/pictures.csv (the colour API, or the pages in headless Chromium)",
+               [('families', ('--colors',), dict(nargs='+', metavar='FAMILY')), ('out', (), {}), ('via', (), dict(choices=['auto', 'api', 'browser'])),
+                ('limit', (), dict(type=int)), ('base_url', (), {}), ('workers', (), dict(type=int)), ('pause', (), dict(type=float)), ('details', (), {})]),
+    'download': ('artcolor.download', 'download', "download every thumbnail of DIR/pictures.csv into DIR/img/",
+                 [('folder', ('dir',), {}), ('size', (), dict(type=int)), ('concurrency', (), dict(type=int))]),
+    'features': ('artcolor.features', 'features_for_manifest', "write DIR/features.csv from the downloaded thumbnails",
+                 [('folder', ('dir',), {}), ('extended', (), {}), ('n_jobs', ('--jobs',), dict(type=int)), ('scheduler', (), {})]),
+    'train': ('artcolor.training', 'train', "select a model, blend it over every table, export it with its card",
+              [('data', (), {}), ('out_dir', ('--out',), {}), ('full', (), {}), ('extra', (), dict(nargs='+', metavar='TABLE')),
+               ('scheduler', (), {}), ('budget_s', ('--budget',), dict(type=float))]),
+    'predict': ('artcolor.cli', 'predict', "classify image files (or the rows of a feature table) with the exported model",
+                [('images', ('image',), dict(nargs='*')), ('model', (), {}), ('features', (), {}), ('json_lines', ('--json',), {})]),
+}
 
 # %% ../nbs/07_cli.ipynb #ef9b3137
 def parser() -> argparse.ArgumentParser:
-    "The `artcolor` argument parser."
+    "The `artcolor` argument parser, built from `COMMANDS` and the functions' docments."
     ap = argparse.ArgumentParser(prog='artcolor', description='Classify artworks by colour family: scrape, download, features, train, predict.')
     sub = ap.add_subparsers(dest='command', required=True)
-    s = sub.add_parser('scrape', help="scrape the colour pages into DIR/pictures.csv (real headless Chromium)")
-    s.add_argument('--colors', nargs='+', default=list(FAMILIES), metavar='FAMILY', help='families to scrape (default: all 12)')
-    s.add_argument('--out', default='data/raw', help='output folder (default: data/raw)')
-    s.add_argument('--limit', type=int, help='at most N tiles per family')
-    s.add_argument('--base-url', help='site to scrape (default: https://artsandculture.google.com)')
-    s.add_argument('--workers', type=int, help='browsers at once (default: number of cores)')
-    s.add_argument('--pause', type=float, default=0.5, help='polite pause between scrolls, seconds (default: 0.5)')
-    s.add_argument('--details', action='store_true', help='also visit each asset page for title and creator (slow)')
-    s.set_defaults(fn=_cmd_scrape)
-    s = sub.add_parser('download', help="download every thumbnail of DIR/pictures.csv into DIR/img/")
-    s.add_argument('dir'); s.add_argument('--size', type=int, default=218, help='square thumbnail size (default: 218)')
-    s.add_argument('--concurrency', type=int, default=16, help='parallel requests (default: 16)')
-    s.set_defaults(fn=_cmd_download)
-    s = sub.add_parser('features', help="write DIR/features.csv from the downloaded thumbnails")
-    s.add_argument('dir'); s.add_argument('--extended', action='store_true', help='add the extended features')
-    s.add_argument('--jobs', type=int, default=-1, help='worker processes (default: all cores)')
-    s.add_argument('--scheduler', metavar='ADDRESS', help="a Dask scheduler (tcp://host:8786) or 'local'; the folder must be on storage every worker sees")
-    s.set_defaults(fn=_cmd_features)
-    s = sub.add_parser('train', help="select a model and export it with its card")
-    s.add_argument('--data', help='reference table name or features.csv (default: see artcolor.data.dataset_path)')
-    s.add_argument('--out', default=MODELS_DIR, help='output folder (default: models/)')
-    s.add_argument('--full', action='store_true', help='the full grids (minutes) instead of the reduced one')
-    s.add_argument('--extra', nargs='+', default=['gac2021', 'gac2026_tiles'], metavar='TABLE',
-                   help='tables with fewer features added to the models they allow (default: gac2021 gac2026_tiles)')
-    s.add_argument('--no-extra', action='store_true', help='train on --data alone')
-    s.add_argument('--scheduler', metavar='ADDRESS', help="run the model search on a Dask scheduler (tcp://host:8786) or 'local'")
-    s.add_argument('--budget', type=float, metavar='SECONDS', help='leave out candidates whose predicted search time exceeds this')
-    s.set_defaults(fn=_cmd_train)
-    s = sub.add_parser('predict', help="classify image files (or the rows of a feature table) with the exported model")
-    s.add_argument('images', nargs='*'); s.add_argument('--model', help='model file or folder (default: bundled)')
-    s.add_argument('--features', metavar='FILE.csv', help='classify the rows of a table of features instead (all 18, or only the BGR means, or the six BGR statistics)')
-    s.add_argument('--json', action='store_true', help='one JSON object per line')
-    s.set_defaults(fn=_cmd_predict)
+    for name, (module, fn_name, help, opts) in COMMANDS.items():
+        fn = getattr(import_module(module), fn_name)
+        s = sub.add_parser(name, help=help, description=help)
+        for param, flags, kw in opts:
+            flags, kw = option(fn, param, *flags, **kw)
+            if not flags[0].startswith('-'):                                   # a positional: named by its parameter, shown as DIR, IMAGE...
+                flags, kw = (param,), {k: v for k, v in kw.items() if k != 'dest'} | {'metavar': flags[0].upper()}
+            s.add_argument(*flags, **kw)
+        if name == 'train': s.add_argument('--no-extra', dest='extra', action='store_const', const=None, help='train on --data alone')
+        s.set_defaults(fn=fn, params=[p for p, *_ in opts])
     return ap
 
+# %% ../nbs/07_cli.ipynb #974066af
 def main(argv=None) -> int:
     "Run the `artcolor` command line; returns the exit status."
     from artcolor.data import DataNotFound
     from artcolor.images import ImageError
     a = parser().parse_args(argv)
-    try: return a.fn(a)
+    try: result = a.fn(**{p: getattr(a, p) for p in a.params})
     except (DataNotFound, ImageError, FileNotFoundError, ConnectionError, ImportError, ValueError, RuntimeError) as e:
         print(f"artcolor: error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt:
         print("artcolor: interrupted; everything collected so far is saved", file=sys.stderr); return 130
+    if hasattr(result, 'attrs'): return 1 if result.attrs.get('failed') else 0    # scrape: a family that failed
+    return result if isinstance(result, int) else 0

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_data.ipynb #35a8f7ac
 from __future__ import annotations
-import hashlib, os, tempfile
+import hashlib, json, os, tempfile
 from pathlib import Path
 import pandas as pd
 from pydantic import Field
@@ -13,8 +13,9 @@ from .colors import normalize_family
 
 # %% auto #0
 __all__ = ['ROOT', 'DATA_DIR', 'RAW_DIR', 'INTERIM_DIR', 'PROCESSED_DIR', 'EXTERNAL_DIR', 'MODELS_DIR', 'MODEL_FILE', 'CARD_FILE',
-           'REFERENCE_FILES', 'REFERENCE_PICTURE', 'MANIFEST_COLUMNS', 'Settings', 'settings', 'DataNotFound',
-           'dataset_path', 'load_dataset', 'file_sha256', 'read_manifest', 'write_manifest']
+           'RESULTS_DIR', 'REFERENCE_FILES', 'REFERENCE_PICTURE', 'MANIFEST_COLUMNS', 'Settings', 'settings',
+           'DataNotFound', 'dataset_path', 'load_dataset', 'file_sha256', 'benchmark_result', 'read_manifest',
+           'write_manifest']
 
 # %% ../nbs/00a_data.ipynb #2ebdd59c
 class Settings(BaseSettings):
@@ -34,6 +35,7 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int: return int(self.max_upload_mb * 1_000_000)
 
+# %% ../nbs/00a_data.ipynb #49f778e4
 def settings() -> Settings:
     "The settings as the environment has them now."
     return Settings()
@@ -53,6 +55,7 @@ RAW_DIR, INTERIM_DIR, PROCESSED_DIR = DATA_DIR / 'raw', DATA_DIR / 'interim', DA
 EXTERNAL_DIR = DATA_DIR / 'external'          # the reference tables and their card, committed
 MODELS_DIR = ROOT / 'models'
 MODEL_FILE, CARD_FILE = 'artcolor.joblib', 'artcolor.json'   # the exported pipeline and its card, in MODELS_DIR
+RESULTS_DIR = ROOT / 'benchmarks' / 'results'                 # what each benchmark measured, as JSON (see `benchmark_result`)
 
 # %% ../nbs/00a_data.ipynb #1fc3683d
 REFERENCE_FILES = {
@@ -111,8 +114,16 @@ def file_sha256(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
     return h.hexdigest()
 
+# %% ../nbs/00a_data.ipynb #daac0357
+def benchmark_result(name: str) -> dict:
+    "What `benchmarks/NAME.py` measured last (`benchmarks/results/NAME.json`), or a DataNotFound saying how to measure it."
+    path = RESULTS_DIR / f'{name}.json'
+    if not path.exists(): raise DataNotFound(f"no benchmark result at {path}: run `.venv/bin/python benchmarks/{name}.py` (or `make bench`)")
+    return json.loads(path.read_text())
+
 # %% ../nbs/00a_data.ipynb #d6edbb6a
-MANIFEST_COLUMNS = ['color', 'page_url', 'image_url', 'title', 'creator', 'scraped_at']
+MANIFEST_COLUMNS = ['color', 'page_url', 'image_url', 'title', 'creator', 'museum', 'dominant_hex', 'asset_id',
+                    'aspect_ratio', 'total_on_site', 'source', 'scraped_at']   # source: 'api' or 'browser' (chapter 1)
 
 def read_manifest(path) -> pd.DataFrame:
     "The manifest at `path` (empty with the standard columns if there is none)."

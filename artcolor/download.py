@@ -8,6 +8,7 @@ import os, random, re, socket, tempfile, time, urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 import pandas as pd
+from fastcore.meta import delegates
 from tqdm import tqdm
 from .data import read_manifest, write_manifest
 from .images import ImageError, load_image, sniff_format
@@ -31,6 +32,7 @@ def asset_id(page_url: str) -> str:
 class Missing(Exception):
     "The server says the image does not exist (404/410)."
 
+# %% ../nbs/02_download.ipynb #04ce2ae9
 USER_AGENT = 'artcolor/0.1 (+https://github.com/artcolor/artcolor)'
 
 def fetch(url: str, timeout: float = 20, retries: int = 3, backoff: float = 0.5, max_bytes: int = 20_000_000) -> bytes:
@@ -67,6 +69,7 @@ def _existing(folder: Path, aid: str) -> str:
         except (ImageError, OSError): continue
     return ''
 
+# %% ../nbs/02_download.ipynb #1f2c151b
 def download_row(row: dict, folder: Path, size: int = 218, **fetch_kw) -> tuple[str, str]:
     "Download one manifest row's thumbnail; returns (file relative to `folder`, status)."
     if not row.get('image_url'): return '', 'missing'
@@ -86,26 +89,23 @@ def download_row(row: dict, folder: Path, size: int = 218, **fetch_kw) -> tuple[
     return dest.relative_to(folder).as_posix(), 'ok'
 
 # %% ../nbs/02_download.ipynb #da7bc58f
+@delegates(fetch, but=['url'])
 def download(folder,                  # the scrape's folder: reads and updates `folder/pictures.csv`
              size: int = 218,         # square thumbnail size asked of the image server
              concurrency: int = 16,   # requests at once
              save_every: int = 50,    # write the manifest after this many results
              progress: bool = True,   # a progress bar and a one-line summary
-             **fetch_kw
+             **kwargs                 # more for `fetch` (timeout, retries, backoff, max_bytes)
             ) -> pd.DataFrame:
-    "Fetch every thumbnail of `folder/pictures.csv` into `folder/img/`, adding `file` and `status` columns; `fetch_kw` go to `fetch`."
-    folder = Path(folder)
-    path = folder / 'pictures.csv'
-    if not path.exists(): raise FileNotFoundError(f"no manifest at {path}: run `artcolor scrape --out {folder}` first")
-    df = ManifestJournal(path).export() if path.with_name(path.name + '.journal').exists() else read_manifest(path)   # a killed scrape's batches
-    for col in ('file', 'status'):
-        if col not in df: df[col] = ''
+    "Fetch every thumbnail of `folder/pictures.csv` into `folder/img/`, adding `file` and `status` columns; `kwargs` go to `fetch`."
+    folder, path = Path(folder), Path(folder) / 'pictures.csv'
+    df = _manifest_to_download(path)
     todo = [i for i in df.index if not (df.at[i, 'status'] == 'ok' and (folder / df.at[i, 'file']).is_file())]
     done = 0
     bar = tqdm(total=len(todo), unit='img', desc='download', disable=not progress)
     pool = ThreadPoolExecutor(max_workers=concurrency)
     try:
-        jobs = {pool.submit(download_row, df.loc[i].to_dict(), folder, size, **fetch_kw): i for i in todo}
+        jobs = {pool.submit(download_row, df.loc[i].to_dict(), folder, size, **kwargs): i for i in todo}
         for job in as_completed(jobs):
             i = jobs[job]
             df.at[i, 'file'], df.at[i, 'status'] = job.result()
@@ -118,4 +118,13 @@ def download(folder,                  # the scrape's folder: reads and updates `
         counts = df.status.map(lambda s: s.split(':')[0]).value_counts()
         print(f"download: {counts.get('ok', 0)} ok, {counts.get('missing', 0)} missing, {counts.get('failed', 0)} failed "
               f"of {len(df)} ({len(todo)} attempted this run) -> {folder / 'img'}")
+    return df
+
+# %% ../nbs/02_download.ipynb #ac8fb171
+def _manifest_to_download(path: Path) -> pd.DataFrame:
+    "The manifest at `path` (a killed scrape's journalled batches included), with `file` and `status` columns."
+    if not path.exists(): raise FileNotFoundError(f"no manifest at {path}: run `artcolor scrape --out {path.parent}` first")
+    df = ManifestJournal(path).export() if path.with_name(path.name + '.journal').exists() else read_manifest(path)
+    for col in ('file', 'status'):
+        if col not in df: df[col] = ''
     return df

@@ -27,7 +27,7 @@ def test_scrape_download_features_predict(site, tmp_path):
     r = run('scrape', '--colors', 'GREEN', 'YELLOW', 'PURPLE', '--out', tmp_path, '--base-url', site.base_url,
             '--workers', 2, '--pause', 0.05)
     assert r.returncode == 0, r.stderr
-    assert 'scraped 49 tiles from 3 families' in r.stdout
+    assert 'scraped 49 artworks of 3 families' in r.stdout
     m = pd.read_csv(tmp_path / 'pictures.csv', keep_default_na=False)
     assert m.groupby('color').size().to_dict() == {'GREEN': 23, 'PURPLE': 9, 'YELLOW': 17}
     assert not m.duplicated(['color', 'page_url']).any() and (m.image_url != '').all()
@@ -59,3 +59,31 @@ def test_scrape_reports_a_dead_site(tmp_path):
         s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
     r = run('scrape', '--colors', 'RED', '--out', tmp_path, '--base-url', f'http://127.0.0.1:{port}')
     assert r.returncode == 1 and 'FAILED' in r.stdout and 'ERR_CONNECTION_REFUSED' in r.stdout
+
+
+@pytest.fixture(scope='module')
+def site_2026():
+    "Today's site: the colour API, and pages in the 2024-26 markup (thumbnails in data-bgsrc, painted in view)."
+    s = ReplicaSite({'RED': 37, 'TEAL': 31, 'ORANGE': 12}, image_markup='bgsrc', api=True, api_page=10, api_throttle_once=True,
+                    dead={'teal0005'}).start()
+    yield s
+    s.stop()
+
+
+def test_default_scrape_reads_the_colour_api(site_2026, tmp_path):
+    r = run('scrape', '--colors', 'RED', 'TEAL', 'ORANGE', '--out', tmp_path, '--base-url', site_2026.base_url, '--pause', 0)
+    assert r.returncode == 0, r.stderr + r.stdout
+    m = pd.read_csv(tmp_path / 'pictures.csv', keep_default_na=False)
+    assert m.groupby('color').size().to_dict() == {'ORANGE': 12, 'RED': 37, 'TEAL': 31} and (m.source == 'api').all()
+    assert (m[['image_url', 'title', 'creator', 'dominant_hex', 'museum', 'asset_id', 'total_on_site']] != '').all().all()
+    r = run('download', tmp_path, '--size', 64)
+    assert r.returncode == 0 and 'download: 79 ok, 1 missing, 0 failed of 80' in r.stdout, r.stdout
+
+
+def test_browser_alone_when_the_api_is_gone(site_2026, tmp_path):
+    site_2026.api = False                                  # the API answers 404 from now on
+    try: r = run('scrape', '--via', 'browser', '--colors', 'RED', 'TEAL', '--out', tmp_path, '--base-url', site_2026.base_url, '--pause', 0)
+    finally: site_2026.api = True
+    assert r.returncode == 0, r.stderr + r.stdout
+    m = pd.read_csv(tmp_path / 'pictures.csv', keep_default_na=False)
+    assert len(m) == 68 and (m.image_url != '').all() and (m.creator != '').all() and (m.source == 'browser').all()
