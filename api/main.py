@@ -1,7 +1,9 @@
 """artcolor's HTTP service: the exported `artcolor.predict.Predictor` behind FastAPI.
 
-HTTP only: every decision about images and models lives in the package. Settings come from
-`artcolor.data.Settings` (`ARTCOLOR_*` environment variables); `make serve` runs `uvicorn api.main:app --host 127.0.0.1 --port 8000`.
+HTTP only: every decision about images and models lives in the package (`artcolor.images` reads an
+upload, `artcolor.serving.Classifier` budgets and batches it, `artcolor.predict` answers). Settings
+come from `artcolor.data.Settings` (`ARTCOLOR_*` environment variables); `make serve` and the
+container run `python -m api` (see `api/serve.py`).
 """
 from __future__ import annotations
 
@@ -9,71 +11,49 @@ import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import cv2
-from threadpoolctl import threadpool_limits
-from fastapi import FastAPI, File, HTTPException, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+import artcolor
 from artcolor.data import Settings
-from artcolor.images import sniff_format
-from artcolor.predict import Predictor
-from artcolor.serving import MicroBatcher
+from artcolor.images import MAX_PIXELS, sniff_format
+from artcolor.predict import Prediction, Predictor
+from artcolor.serving import Classifier
+
+import cv2  # noqa: E402  (after artcolor.images, which sets OpenCV's own pixel limit before OpenCV is first imported)
+from threadpoolctl import threadpool_limits
 
 PAGE = (Path(__file__).with_name('page.html')).read_text(encoding='utf-8')
+FORMATS = 'JPEG, PNG, WebP, GIF, BMP or TIFF'
 
 
-# ---- response models -------------------------------------------------------------------------
+# ---- what the service answers: the package's Prediction, declared once, with what HTTP adds ---------------------
 class ModelIdentity(BaseModel):
     name: str
     version: str | None = None
-    model: str | None = Field(None, description='the selected pipeline')
+    model: str | None = Field(None, description='the exported pipeline')
     sha256: str = Field(description="sha256 of the model artefact, checked against its card at start-up")
     trained_on: str
 
 
-class Swatch(BaseModel):
-    hex: str = Field(description='#rrggbb')
-    share: float = Field(description='share of the pixels')
-    family: str = Field(description='the family this colour falls in, pixel by pixel')
-
-
-class Classification(BaseModel):
+class Classification(Prediction):
+    "/classify's answer: the prediction and the model that made it."
     model_config = ConfigDict(json_schema_extra={'examples': [{
         'label': 'BLUE', 'probabilities': {'BLUE': 0.85, 'TEAL': 0.07, 'PURPLE': 0.07},
-        'features': {'b_bgr_mean': 179.0, 'g_bgr_mean': 95.0, 'r_bgr_mean': 47.0},
-        'familiar': True, 'familiarity': 0.41,
+        'features': {'b_bgr_mean': 179.0, 'g_bgr_mean': 95.0, 'r_bgr_mean': 47.0}, 'familiar': True, 'familiarity': 0.41,
         'palette': [{'hex': '#2f5fb3', 'share': 0.62, 'family': 'BLUE'}, {'hex': '#e8e4da', 'share': 0.38, 'family': 'WHITE'}],
-        'family_shares': {'BLUE': 0.6, 'WHITE': 0.35, 'GRAY': 0.05},
-        'model': {'name': 'artcolor', 'version': '0.1.0', 'model': 'svm+logreg vote', 'sha256': '3f2a…', 'trained_on': 'gac2023_features.csv'}}]})
-    label: str = Field(description='the most probable colour family')
-    probabilities: dict[str, float] = Field(description='probability of each family the model knows')
-    features: dict[str, float] = Field(description='the 18 colour features the prediction was made from')
-    familiar: bool | None = Field(None, description="whether the image is like the images the model learnt from "
-                                  "(the criterion is in /model, `familiarity.criterion`); an unfamiliar answer deserves less trust")
-    familiarity: float | None = Field(None, description='the score behind `familiar`, in [0, 1]: small means unusual')
-    palette: list[Swatch] = Field(description='up to 5 dominant colours, largest share first; shares sum to 1')
-    family_shares: dict[str, float] = Field(description="each of the 12 families' share of the pixels (sums to 1)")
+        'family_shares': {'BLUE': 0.6, 'WHITE': 0.35, 'GRAY': 0.05}, 'error': None,
+        'model': {'name': 'artcolor', 'version': artcolor.__version__, 'model': 'blend', 'sha256': '3f2a…', 'trained_on': 'gac2023_features.csv'}}]})
     model: ModelIdentity
 
 
-class BatchItem(BaseModel):
-    model_config = ConfigDict(json_schema_extra={'examples': [
-        {'filename': 'a.jpg', 'status': 200, 'label': 'RED', 'probabilities': {'RED': 0.8}, 'features': {},
-         'familiar': True, 'familiarity': 0.3, 'palette': [{'hex': '#c0392b', 'share': 1.0, 'family': 'RED'}],
-         'family_shares': {'RED': 1.0}, 'error': None},
-        {'filename': 'notes.txt', 'status': 415, 'label': None, 'probabilities': None, 'features': None,
-         'error': 'not an image: the bytes match no supported format (JPEG, PNG, GIF, WebP, BMP, TIFF)'}]})
-    filename: str | None
+class BatchItem(Prediction):
+    "One file of /classify/batch: the prediction, or the status and error /classify would have answered for it alone."
+    filename: str | None = None
     status: int = Field(description='what /classify would have answered for this file alone')
-    label: str | None = None
-    probabilities: dict[str, float] | None = None
-    features: dict[str, float] | None = None
-    familiar: bool | None = None
-    familiarity: float | None = None
-    palette: list[Swatch] | None = None
-    family_shares: dict[str, float] | None = None
-    error: str | None = None
 
 
 class LegacyPrediction(BaseModel):
@@ -87,23 +67,28 @@ class Health(BaseModel):
 
 
 class Problem(BaseModel):
-    detail: str
+    detail: str = Field(description='what was wrong, in words')
 
 
-ERRORS = {413: {'model': Problem, 'description': 'upload over the size limit'},
+ERRORS = {400: {'model': Problem, 'description': 'the body is not a well-formed multipart form'},
+          408: {'model': Problem, 'description': 'the client paused too long while sending the body'},
+          413: {'model': Problem, 'description': 'upload over the size limit'},
           415: {'model': Problem, 'description': 'not an image (sniffed from the bytes)'},
-          422: {'model': Problem, 'description': 'missing field, undecodable image, or over 50 megapixels'}}
+          422: {'model': Problem, 'description': f'missing field, unreadable or hostile image, over {MAX_PIXELS / 1e6:g} megapixels, or over its time budget'}}
 
 
-# ---- request size guard ----------------------------------------------------------------------
-class BodySizeLimit:
-    """Pure ASGI middleware: answer 413 for a POST body over its limit, before it is parsed.
+def json_bytes(model: BaseModel, status: int = 200) -> Response:
+    "`model` serialised once, as the response (FastAPI would validate and serialise it again)."
+    return Response(model.model_dump_json(), status, media_type='application/json')
 
-    Neither FastAPI nor Starlette caps uploads. A declared Content-Length over the limit is refused
-    without reading; a chunked body is counted as it arrives and cut off at the limit."""
 
-    def __init__(self, app, limit_for):
-        self.app, self.limit_for = app, limit_for
+# ---- uploads: size, pace -------------------------------------------------------------------------------------------
+class UploadGuard:
+    """Pure ASGI middleware for POST bodies: 413 over the size limit (a declared Content-Length without reading it, a
+    chunked body as it arrives), 408 when the client pauses longer than `pause_s` between two parts of the body."""
+
+    def __init__(self, app, limit_for, pause_s: float):
+        self.app, self.limit_for, self.pause_s = app, limit_for, pause_s
 
     async def __call__(self, scope, receive, send):
         if scope['type'] != 'http' or scope['method'] != 'POST':
@@ -111,137 +96,157 @@ class BodySizeLimit:
         limit = self.limit_for(scope['path'])
         declared = dict(scope['headers']).get(b'content-length')
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            return await _problem(send, 413, f'request body over the limit of {limit:,} bytes')
-        state = {'received': 0, 'too_large': False, 'started': False}
+            return await problem(send, 413, f'request body over the limit of {limit:,} bytes')
+        state = {'received': 0, 'refuse': None, 'started': False, 'whole': False}
 
-        async def limited_receive():
-            if state['too_large']:
-                return {'type': 'http.disconnect'}
-            message = await receive()
+        async def guarded_receive():
+            if state['refuse']: return {'type': 'http.disconnect'}
+            if state['whole']: return await receive()     # after the body, only a disconnect can come: no pace to keep
+            try: message = await asyncio.wait_for(receive(), self.pause_s)
+            except asyncio.TimeoutError:
+                state['refuse'] = (408, f'the body stopped arriving for {self.pause_s:g} s'); return {'type': 'http.disconnect'}
             if message['type'] == 'http.request':
+                state['whole'] = not message.get('more_body', False)
                 state['received'] += len(message.get('body', b''))
                 if state['received'] > limit:
-                    state['too_large'] = True
-                    return {'type': 'http.disconnect'}
+                    state['refuse'] = (413, f'request body over the limit of {limit:,} bytes'); return {'type': 'http.disconnect'}
             return message
 
         async def guarded_send(message):
-            if state['too_large']:
-                return  # the app's answer to a cut-off body is replaced by the 413 below
+            if state['refuse']: return                  # the app's answer to a cut-off body is replaced below
             state['started'] = state['started'] or message['type'] == 'http.response.start'
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, guarded_send)
+        try: await self.app(scope, guarded_receive, guarded_send)
         except Exception:
-            if not state['too_large']:
-                raise
-        if state['too_large'] and not state['started']:
-            await _problem(send, 413, f'request body over the limit of {limit:,} bytes')
+            if not state['refuse']: raise
+        if state['refuse'] and not state['started']: await problem(send, *state['refuse'])
 
 
-async def _problem(send, status: int, detail: str):
+async def problem(send, status: int, detail: str):
     body = Problem(detail=detail).model_dump_json().encode()
     await send({'type': 'http.response.start', 'status': status,
                 'headers': [(b'content-type', b'application/json'), (b'content-length', str(len(body)).encode()), (b'connection', b'close')]})
     await send({'type': 'http.response.body', 'body': body})
 
 
-# ---- the app ---------------------------------------------------------------------------------
+# ---- the service's state, given to every route -------------------------------------------------------------------
+class Service:
+    "The loaded predictor, its request path and the settings: what every route depends on."
+
+    def __init__(self, settings: Settings, predictor: Predictor):
+        self.settings, self.predictor = settings, predictor
+        self.identity = ModelIdentity(**predictor.identity)
+        self.classifier = Classifier(predictor, settings.max_model_batch, timeout_s=settings.image_timeout_s)
+
+    async def read(self, upload: UploadFile) -> bytes:
+        "The upload's bytes, or an HTTPException with the status /classify answers."
+        limit, name = self.settings.max_upload_bytes, upload.filename or 'upload'
+        data = await upload.read(limit + 1)
+        if len(data) > limit: raise HTTPException(413, f'{name} is over the limit of {limit:,} bytes')
+        if not data: raise HTTPException(422, f'{name} is empty')
+        if sniff_format(data) is None:
+            raise HTTPException(415, f'{name} is not an image: the bytes match no supported format ({FORMATS}), whatever its name or type says')
+        return data
+
+    async def classify(self, upload: UploadFile) -> Prediction:
+        "One upload's prediction; an HTTPException for what /classify refuses."
+        pred = await self.classifier.classify(await self.read(upload))
+        if pred.error: raise HTTPException(422, pred.error)
+        return pred
+
+
+def service(request: Request) -> Service:
+    return request.app.state.service
+
+
+router = APIRouter()
+
+
+@router.get('/health', response_model=Health, summary='Liveness, with the loaded model')
+async def health(svc: Service = Depends(service)):
+    return Health(status='ok', model=svc.identity)
+
+
+@router.get('/model', summary="The model card: data, CV metrics, classes, library versions")
+async def model_card(svc: Service = Depends(service)) -> dict:
+    return svc.predictor.card
+
+
+@router.post('/classify', response_model=Classification, responses=ERRORS, summary='Classify one image')
+async def classify(file: UploadFile = File(description='the image'), svc: Service = Depends(service)):
+    pred = await svc.classify(file)
+    return json_bytes(Classification.model_construct(**dict(pred), model=svc.identity))
+
+
+@router.post('/img_classify', response_model=LegacyPrediction, responses=ERRORS, deprecated=True,
+             summary="The 2023 service's endpoint, kept for its clients: use /classify")
+async def img_classify(file: UploadFile = File(description='the image'), svc: Service = Depends(service)):
+    "Answers `{\"prediction\": FAMILY}` as the 2023 service did, with /classify's limits and 4xx errors instead of its 500s."
+    return LegacyPrediction(prediction=(await svc.classify(file)).label)
+
+
+@router.post('/classify/batch', response_model=list[BatchItem], responses=ERRORS,
+             summary='Classify several images; a bad file gives an error entry, never fails the others')
+async def classify_batch(request: Request, files: list[UploadFile] = File(description='the images'), svc: Service = Depends(service)):
+    if len(files) > svc.settings.max_batch_files:
+        raise HTTPException(422, f'too many files: {len(files)} (at most {svc.settings.max_batch_files})')
+    items = []
+    for f in files:                          # one after another: another client's image never waits for the whole batch
+        if await request.is_disconnected(): raise HTTPException(422, 'the client left')       # the rest is not read
+        try: pred, status = await svc.classifier.classify(await svc.read(f)), 200
+        except HTTPException as e: pred, status = Prediction(error=e.detail), e.status_code
+        items.append(BatchItem.model_construct(**dict(pred), filename=f.filename, status=422 if pred.error and status == 200 else status))
+    return Response(b'[' + b','.join(i.model_dump_json().encode() for i in items) + b']', media_type='application/json')
+
+
+@router.get('/', response_class=HTMLResponse, include_in_schema=False)
+async def page():
+    return PAGE
+
+
+# ---- the app -------------------------------------------------------------------------------------------------------
 def create_app(settings: Settings | None = None, predictor: Predictor | None = None) -> FastAPI:
     "The service; the model is loaded once, in the lifespan, unless a `predictor` is given."
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.predictor = predictor or Predictor.load(settings.model)
-        # one process per core (uvicorn --workers): OpenCV's and BLAS's own threads would only contend (BLAS's spin)
-        cv2.setNumThreads(1); threadpool_limits(1)
-        # concurrent requests share one model call (see artcolor.predict.MicroBatcher); decoding runs off the loop
-        app.state.batcher = MicroBatcher(app.state.predictor.predict_images, settings.max_model_batch).start()
+        cv2.setNumThreads(1); threadpool_limits(1)      # one process per core: OpenCV's and BLAS's own threads would only contend
+        app.state.service = svc = Service(settings, predictor or Predictor.load(settings.model))
+        svc.classifier.start()
         yield
-        await app.state.batcher.stop()
+        await svc.classifier.stop()
 
-    app = FastAPI(title='artcolor', version='0.1.0', lifespan=lifespan,
+    app = FastAPI(title='artcolor', version=artcolor.__version__, lifespan=lifespan,
                   description='Classify an artwork image into a Google Arts & Culture colour family. '
-                              'Upload a JPEG, PNG, WebP, GIF, BMP or TIFF as the multipart field `file` '
-                              f'(at most {settings.max_upload_bytes / 1e6:g} MB and 50 megapixels).')
-    multipart_slack = 64 * 1024
-    app.add_middleware(BodySizeLimit, limit_for=lambda path: (settings.max_upload_bytes * settings.max_batch_files
-                                                              if path.endswith('/batch') else settings.max_upload_bytes) + multipart_slack)
-
-    def identity(request: Request) -> dict:
-        return request.app.state.predictor.identity
-
-    async def read_checked(upload: UploadFile) -> bytes:
-        "The upload's bytes, or an HTTPException with the status /classify answers."
-        data = await upload.read(settings.max_upload_bytes + 1)
-        if len(data) > settings.max_upload_bytes:
-            raise HTTPException(413, f'{upload.filename or "upload"} is over the limit of {settings.max_upload_bytes:,} bytes')
-        if not data:
-            raise HTTPException(422, f'{upload.filename or "upload"} is empty')
-        if sniff_format(data) is None:
-            raise HTTPException(415, f'{upload.filename or "upload"} is not an image: the bytes match no supported format '
-                                     '(JPEG, PNG, GIF, WebP, BMP, TIFF), whatever its name or content type says')
-        return data
-
-    async def classify_many(request: Request, blobs: list[bytes]):
-        "Predictions for sniffed bytes; a failure of one image stays in its own Prediction's `error`."
-        return await asyncio.gather(*(request.app.state.batcher.submit(b) for b in blobs))
-
-    @app.get('/health', response_model=Health, summary='Liveness, with the loaded model')
-    async def health(request: Request):
-        return {'status': 'ok', 'model': identity(request)}
-
-    @app.get('/model', summary="The model card: data, CV metrics, classes, library versions")
-    async def model_card(request: Request) -> dict:
-        return request.app.state.predictor.card
-
-    @app.post('/classify', response_model=Classification, responses=ERRORS, summary='Classify one image')
-    async def classify(request: Request, file: UploadFile = File(description='the image')):
-        data = await read_checked(file)
-        pred = (await classify_many(request, [data]))[0]
-        if pred.error:
-            raise HTTPException(422, pred.error)
-        return {'label': pred.label, 'probabilities': pred.probabilities, 'features': pred.features,
-                'familiar': pred.familiar, 'familiarity': pred.familiarity, 'palette': pred.palette,
-                'family_shares': pred.family_shares, 'model': identity(request)}
-
-    @app.post('/img_classify', response_model=LegacyPrediction, responses=ERRORS, deprecated=True,
-              summary="The 2023 service's endpoint, kept for its clients: use /classify")
-    async def img_classify(request: Request, file: UploadFile = File(description='the image')):
-        "Answers `{\"prediction\": FAMILY}` as the 2023 service did, with /classify's limits and 4xx errors instead of its 500s."
-        data = await read_checked(file)
-        pred = (await classify_many(request, [data]))[0]
-        if pred.error:
-            raise HTTPException(422, pred.error)
-        return {'prediction': pred.label}
-
-    @app.get('/', response_class=HTMLResponse, include_in_schema=False)
-    async def page():
-        return PAGE
-
-    @app.post('/classify/batch', response_model=list[BatchItem], responses=ERRORS,
-              summary='Classify several images; a bad file gives an error entry, never fails the others')
-    async def classify_batch(request: Request, files: list[UploadFile] = File(description='the images')):
-        if len(files) > settings.max_batch_files:
-            raise HTTPException(422, f'too many files: {len(files)} (at most {settings.max_batch_files})')
-        items, good = [], {}
-        for i, f in enumerate(files):
-            try:
-                good[i] = await read_checked(f)
-                items.append({'filename': f.filename, 'status': 200})
-            except HTTPException as e:
-                items.append({'filename': f.filename, 'status': e.status_code, 'error': e.detail})
-        if good:
-            for i, pred in zip(good, await classify_many(request, list(good.values()))):
-                items[i].update({'status': 422, 'error': pred.error} if pred.error else
-                                {'label': pred.label, 'probabilities': pred.probabilities, 'features': pred.features,
-                                 'familiar': pred.familiar, 'familiarity': pred.familiarity,
-                                 'palette': pred.palette, 'family_shares': pred.family_shares})
-        return items
-
+                              f'Upload a {FORMATS} as the multipart field `file` '
+                              f'(at most {settings.max_upload_bytes / 1e6:g} MB and {MAX_PIXELS / 1e6:g} megapixels).')
+    slack = 64 * 1024                                    # multipart boundaries and headers around the files
+    per_path = lambda path: settings.max_upload_bytes * (settings.max_batch_files if path.endswith('/batch') else 1) + slack
+    app.add_middleware(UploadGuard, limit_for=per_path, pause_s=settings.body_timeout_s)
+    app.add_exception_handler(RequestValidationError, unreadable_request)
+    app.add_exception_handler(StarletteHTTPException, http_problem)
+    app.include_router(router)
     return app
+
+
+async def http_problem(request: Request, e: StarletteHTTPException) -> JSONResponse:
+    "Every refusal as the documented `Problem`: `{\"detail\": \"...\"}`."
+    return JSONResponse({'detail': str(e.detail)}, e.status_code, e.headers)
+
+
+async def unreadable_request(request: Request, e: RequestValidationError) -> JSONResponse:
+    "A request FastAPI could not read (a missing field): 422 with one sentence, not FastAPI's list."
+    return JSONResponse({'detail': validation_message(e)}, 422)
+
+
+def validation_message(e: RequestValidationError) -> str:
+    "A request FastAPI could not read, in one sentence (its default answer is a list, not the documented string)."
+    def one(err):
+        where = '.'.join(str(x) for x in err.get('loc', ())[1:]) or 'the request'
+        return f"{where}: {err.get('msg', 'invalid').lower()}"
+    return '; '.join(one(err) for err in e.errors()) or 'the request could not be read'
 
 
 app = create_app()

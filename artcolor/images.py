@@ -25,11 +25,16 @@ THUMBNAIL_SIDE = 218     # the 2023 training thumbnails' side (the 2021 ones: 31
 
 class ImageError(ValueError):
     "An input that cannot be used as an image; the message says why."
+
+# %% ../nbs/00c_images.ipynb #515ec081
 class NotAnImage(ImageError):
     "The bytes are not in any supported image format."
+
+# %% ../nbs/00c_images.ipynb #adc76b66
 class ImageTooLarge(ImageError):
     "The image has more than `MAX_PIXELS` pixels."
 
+# %% ../nbs/00c_images.ipynb #f0e103a6
 _MAGIC = [(b'\xff\xd8\xff', 'jpeg'), (b'\x89PNG\r\n\x1a\n', 'png'), (b'GIF87a', 'gif'), (b'GIF89a', 'gif'),
           (b'BM', 'bmp'), (b'II*\x00', 'tiff'), (b'MM\x00*', 'tiff')]
 
@@ -39,7 +44,7 @@ def sniff_format(data: bytes) -> str | None:
     if head[:4] == b'RIFF' and head[8:12] == b'WEBP': return 'webp'
     return next((fmt for magic, fmt in _MAGIC if head.startswith(magic)), None)
 
-# %% ../nbs/00c_images.ipynb #c645ead8
+# %% ../nbs/00c_images.ipynb #aec8167b
 def _chunks(data: bytes, start: int, head: str, length_first: bool):
     "(kind, declared length, where it starts) of each chunk from `start`; `head` is struct's format of a chunk header."
     at, size = start, struct.calcsize(head)
@@ -49,6 +54,7 @@ def _chunks(data: bytes, start: int, head: str, length_first: bool):
         yield kind, length, at
         at += size + length + (4 if length_first else length % 2)       # PNG: a CRC after the data; RIFF: a pad byte to even
 
+# %% ../nbs/00c_images.ipynb #af160058
 def check_chunks(data: bytes, fmt: str):
     "Raise ImageError if a PNG or WebP chunk declares more bytes than the file holds."
     walks = {'png': (8, '>I4s', True, 12), 'webp': (12, '<4sI', False, 8)}
@@ -68,6 +74,7 @@ def _missing_pixels(im: Image.Image, size: int) -> str | None:
         if t.offset >= size or end > size: return f"its pixel data lies past the end of the file ({size:,} bytes)"
     return None
 
+# %% ../nbs/00c_images.ipynb #da7eface
 def read_header(data: bytes) -> tuple[str, int, int]:
     "(format, width, height) of image bytes whose header is sound; raises NotAnImage, ImageTooLarge or ImageError saying why not."
     fmt = sniff_format(data)
@@ -76,7 +83,7 @@ def read_header(data: bytes) -> tuple[str, int, int]:
     check_chunks(data, fmt)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter('ignore', Image.DecompressionBombWarning)       # the size is checked below, in our words
+            warnings.simplefilter('ignore')          # a bomb's or a corrupt header's warning: judged below, in our words
             im = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError: raise ImageTooLarge(f"image too large: its header declares over {2 * MAX_PIXELS / 1e6:.0f} megapixels (limit {MAX_PIXELS / 1e6:g})") from None
     except Exception: raise ImageError(f"corrupt {fmt.upper()}: its header cannot be read, so it is not decoded") from None
@@ -85,7 +92,7 @@ def read_header(data: bytes) -> tuple[str, int, int]:
     if w * h == 0 or why: raise ImageError(f"corrupt {fmt.upper()}: {why or 'it has no pixels'}")
     return fmt, w, h
 
-# %% ../nbs/00c_images.ipynb #2c5f188a
+# %% ../nbs/00c_images.ipynb #c74ddfcb
 _REDUCED = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
 
 def decode(data: bytes, fmt: str, reduce: int = 1) -> np.ndarray:
@@ -119,6 +126,7 @@ def to_bgr8(img: np.ndarray) -> np.ndarray:
     if img.shape[2] == 1: img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
     return np.ascontiguousarray(img)
 
+# %% ../nbs/00c_images.ipynb #462dfb74
 def shrink(img: np.ndarray, side: int = THUMBNAIL_SIDE, longest: int = 4) -> np.ndarray:
     "`img` area-averaged so that its shorter side is at most `side` and its longer at most `longest` × `side` (unchanged if it is that small)."
     h, w = img.shape[:2]
@@ -136,12 +144,14 @@ def _bytes_of(source) -> bytes:
     if not data: raise ImageError("empty image: 0 bytes")
     return data
 
+# %% ../nbs/00c_images.ipynb #eaa3abc8
 def load_image(source: bytes | str | os.PathLike | np.ndarray) -> np.ndarray:
     "The exact H×W×3 uint8 BGR image of bytes, a file path or an array; raises `ImageError` saying what was wrong."
     if isinstance(source, np.ndarray): return to_bgr8(source)
     data = _bytes_of(source)
     return to_bgr8(decode(data, read_header(data)[0]))
 
+# %% ../nbs/00c_images.ipynb #2f3ac60c
 def load_thumbnail(source: bytes | str | os.PathLike | np.ndarray, side: int = THUMBNAIL_SIDE) -> np.ndarray:
     "The image as 8-bit BGR at the training thumbnails' scale (shorter side at most `side`), decoded no larger than that needs."
     if isinstance(source, np.ndarray): return to_bgr8(shrink(source, side))

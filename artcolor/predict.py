@@ -5,29 +5,34 @@
 # %% ../nbs/06_predict.ipynb #5bdf0c02
 from __future__ import annotations
 import json, os, warnings
-from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 from pathlib import Path
 import joblib, numpy as np, pandas as pd, sklearn
 from fastcore.basics import patch
+from pydantic import BaseModel, Field
 from .data import CARD_FILE, MODEL_FILE, MODELS_DIR, file_sha256, settings
 from .fastpath import verified_proba
-from .features import check_groups, extract_features, family_shares, palette, reduce_to
+from .features import check_groups, colour_summary, extract_features
 from .images import ImageError, load_thumbnail
 
 # %% auto #0
-__all__ = ['ModelMismatch', 'default_model_path', 'check_card', 'Prediction', 'Predictor']
+__all__ = ['ModelMismatch', 'default_model_path', 'check_card', 'Swatch', 'Prediction', 'Predictor', 'Prepared', 'prepare_image',
+           'prepare_or_error']
 
 # %% ../nbs/06_predict.ipynb #2e0e2b39
 class ModelMismatch(RuntimeError):
     "The model artefact does not match its card (or this environment): it is not loaded."
 
+# %% ../nbs/06_predict.ipynb #96a9753e
 def default_model_path() -> Path:
     "The `ARTCOLOR_MODEL` setting if set, else the bundled `models/artcolor.joblib`."
     return Path(settings().model or MODELS_DIR / MODEL_FILE)
 
+# %% ../nbs/06_predict.ipynb #c51d0d22
 def _minor(version: str) -> tuple:
     return tuple(version.split('.')[:2])
 
+# %% ../nbs/06_predict.ipynb #7cbcb111
 def check_card(path: Path, card: dict):
     "Raise ModelMismatch unless `path`'s sha256 and this scikit-learn's version match `card`."
     sha = file_sha256(path)
@@ -40,18 +45,25 @@ def check_card(path: Path, card: dict):
                             f"install scikit-learn=={trained} or retrain with `artcolor train`")
 
 # %% ../nbs/06_predict.ipynb #836862c3
-@dataclass
-class Prediction:
+class Swatch(BaseModel):
+    "One colour of an image's palette."
+    hex: str = Field(description='#rrggbb')
+    share: float = Field(description='share of the pixels')
+    family: str = Field(description='the family this colour falls in, pixel by pixel')
+
+# %% ../nbs/06_predict.ipynb #f6b1807b
+class Prediction(BaseModel):
     "One classified input: its family, the probability of each family, its features and how familiar it is, or why it failed."
-    label: str | None
-    probabilities: dict = field(default_factory=dict)
-    features: dict = field(default_factory=dict)
-    familiar: bool | None = None          # like the training rows (see the model card's `familiarity.criterion`)
-    familiarity: float | None = None      # the score behind `familiar`, in [0, 1]: small means unusual
-    palette: list = field(default_factory=list)        # up to 5 dominant colours: {'hex', 'share', 'family'}
-    family_shares: dict = field(default_factory=dict)  # each family's share of the pixels
-    error: str | None = None
-    def to_dict(self) -> dict: return asdict(self)
+    label: str | None = Field(None, description='the most probable colour family')
+    probabilities: dict[str, float] = Field(default_factory=dict, description='probability of each family the model knows')
+    features: dict[str, float] = Field(default_factory=dict, description='the 18 colour features the prediction was made from')
+    familiar: bool | None = Field(None, description="whether the input is like the artworks the model learnt from (the criterion is in the "
+                                  "model card, `familiarity.criterion`); an unfamiliar answer deserves less trust")
+    familiarity: float | None = Field(None, description='the score behind `familiar`, in [0, 1]: small means unusual')
+    palette: list[Swatch] = Field(default_factory=list, description='up to 5 dominant colours, largest share first; shares sum to 1')
+    family_shares: dict[str, float] = Field(default_factory=dict, description="each of the 12 families' share of the pixels (sums to 1)")
+    error: str | None = Field(None, description='why the input could not be classified (then every other field is empty)')
+    def to_dict(self) -> dict: return self.model_dump()
 
 # %% ../nbs/06_predict.ipynb #712de8ad
 class Predictor:
@@ -69,29 +81,32 @@ class Predictor:
         # rows that carry only a feature group (chapter 3), if the model takes them
         self.takes_partial_rows = getattr(pipeline, 'takes_partial_rows', False)
 
-    @classmethod
-    def load(cls, path: str | os.PathLike | None = None) -> Predictor:
-        "Load `path` (a .joblib file or a folder; default `default_model_path()`) after checking it against its card."
-        path = Path(path) if path is not None else default_model_path()
-        if path.is_dir(): path = path / MODEL_FILE
-        if not path.is_file():
-            raise FileNotFoundError(f"no model at {path}: train one with `artcolor train` or set ARTCOLOR_MODEL")
-        card_path = path.with_name(CARD_FILE) if path.name == MODEL_FILE else path.with_suffix('.json')
-        if not card_path.is_file(): raise ModelMismatch(f"no card {card_path.name} beside {path}: refusing to unpickle a model without it")
-        card = json.loads(card_path.read_text())
-        check_card(path, card)
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore', sklearn.exceptions.InconsistentVersionWarning)  # patch releases: checked above
-            pipeline = joblib.load(path)
-        return cls(pipeline, card, path)
+    def __repr__(self): return f"Predictor({self.card.get('model')}, {len(self.classes)} classes, sha256 {self.card['artifact']['sha256'][:12]}…)"
 
-    @property
-    def identity(self) -> dict:
-        "What the service reports as the model: name, version, selected pipeline and artefact sha256."
-        return {'name': self.card.get('name', 'artcolor'), 'version': self.card.get('version'), 'model': self.card.get('model'),
-                'sha256': self.card['artifact']['sha256'], 'trained_on': self.card['data']['name']}
+# %% ../nbs/06_predict.ipynb #84a372af
+@patch(cls_method=True)
+def load(cls: Predictor, path: str | os.PathLike | None = None) -> Predictor:
+    "Load `path` (a .joblib file or a folder; default `default_model_path()`) after checking it against its card."
+    path = Path(path) if path is not None else default_model_path()
+    if path.is_dir(): path = path / MODEL_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"no model at {path}: train one with `artcolor train` or set ARTCOLOR_MODEL")
+    card_path = path.with_name(CARD_FILE) if path.name == MODEL_FILE else path.with_suffix('.json')
+    if not card_path.is_file(): raise ModelMismatch(f"no card {card_path.name} beside {path}: refusing to unpickle a model without it")
+    card = json.loads(card_path.read_text())
+    check_card(path, card)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', sklearn.exceptions.InconsistentVersionWarning)  # patch releases: checked above
+        pipeline = joblib.load(path)
+    return cls(pipeline, card, path)
 
-    def __repr__(self): return f"Predictor({self.card.get('model')}, {len(self.classes)} classes, sha256 {self.identity['sha256'][:12]}…)"
+
+# %% ../nbs/06_predict.ipynb #8755f480
+@patch(as_prop=True)
+def identity(self: Predictor) -> dict:
+    "What the service reports as the model: name, version, selected pipeline and artefact sha256."
+    return {'name': self.card.get('name', 'artcolor'), 'version': self.card.get('version'), 'model': self.card.get('model'),
+            'sha256': self.card['artifact']['sha256'], 'trained_on': self.card['data']['name']}
 
 # %% ../nbs/06_predict.ipynb #8beb2f96
 @patch
@@ -111,6 +126,7 @@ def _rows(self: Predictor, X) -> np.ndarray:
     if self.takes_partial_rows: check_groups(X)
     return X
 
+# %% ../nbs/06_predict.ipynb #307f0e08
 @patch
 def _proba(self: Predictor, X: np.ndarray) -> np.ndarray:
     "The pipeline's probabilities for rows already checked by `_rows`: the verified fast path, else scikit-learn."
@@ -118,6 +134,7 @@ def _proba(self: Predictor, X: np.ndarray) -> np.ndarray:
     with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
         return self.pipeline.predict_proba(X)
 
+# %% ../nbs/06_predict.ipynb #eacfafa2
 @patch
 def _familiarity(self: Predictor, X: np.ndarray) -> np.ndarray | None:
     "Each checked row's familiarity score, or None when the model has no such criterion."
@@ -129,11 +146,13 @@ def predict_proba_features(self: Predictor, X) -> pd.DataFrame:
     "Probability of each family (columns: `classes`) for each row of features."
     return pd.DataFrame(self._proba(self._rows(X)), columns=self.classes)
 
+# %% ../nbs/06_predict.ipynb #ed9ce1df
 @patch
 def predict_features(self: Predictor, X) -> np.ndarray:
     "The family of each row of features (the most probable one)."
     return np.array(self.classes)[self._proba(self._rows(X)).argmax(1)]
 
+# %% ../nbs/06_predict.ipynb #26c84f45
 @patch
 def familiarity_features(self: Predictor, X) -> pd.DataFrame:
     "For each row of features: its `familiarity` score and whether it is `familiar` (None columns for a model without the criterion)."
@@ -143,28 +162,51 @@ def familiarity_features(self: Predictor, X) -> pd.DataFrame:
     return pd.DataFrame({'familiarity': scores, 'familiar': self.pipeline.familiar(rows, scores)})
 
 # %% ../nbs/06_predict.ipynb #742b2760
+class Prepared(NamedTuple):
+    "An image read and measured, ready for the model: its 18 features, palette and family shares."
+    features: np.ndarray
+    palette: list
+    family_shares: dict
+
+# %% ../nbs/06_predict.ipynb #aaa9396d
+def prepare_image(source) -> Prepared:
+    "Read one image (bytes, a path or an array) at the thumbnails' scale and measure it; raises `ImageError` if it cannot be read."
+    img = load_thumbnail(source)
+    return Prepared(extract_features(img), *colour_summary(img))     # palette and shares from one 64-px reduction
+
+# %% ../nbs/06_predict.ipynb #a92ceec0
+def prepare_or_error(source) -> Prepared | str:
+    "`prepare_image`, or the reason it failed, in artcolor's words."
+    try: return prepare_image(source)
+    except ImageError as e: return str(e)
+    except Exception as e: return f"could not process the image ({type(e).__name__})"
+
+# %% ../nbs/06_predict.ipynb #a68d1a3a
+@patch
+def predict_prepared(self: Predictor, items: list) -> list[Prediction]:
+    "Predictions for prepared images (`Prepared`, or an error message), with one model call for all of them."
+    good = [i for i, it in enumerate(items) if isinstance(it, Prepared)]
+    out = [Prediction(error=it) if isinstance(it, str) else None for it in items]
+    if not good: return out
+    X = np.vstack([items[i].features for i in good])
+    proba, scores = self._proba(X), self._familiarity(X)
+    familiar = None if scores is None else self.pipeline.familiar(X, scores).tolist()
+    for k, (i, best, pr, f) in enumerate(zip(good, proba.argmax(1).tolist(), proba.round(6).tolist(), X.round(6).tolist())):
+        it = items[i]
+        out[i] = Prediction.model_construct(label=self.classes[best], probabilities=dict(zip(self.classes, pr)),
+                                            features=dict(zip(self.feature_names, f)), error=None,
+                                            familiar=None if scores is None else familiar[k],
+                                            familiarity=None if scores is None else round(float(scores[k]), 6),
+                                            palette=[Swatch.model_construct(**c) for c in it.palette], family_shares=it.family_shares)
+    return out
+
+# %% ../nbs/06_predict.ipynb #57f0546c
 @patch
 def predict_images(self: Predictor, sources) -> list[Prediction]:
     "Classify many images (bytes, paths or arrays) in one model call; an unreadable one gives a Prediction with its `error`."
-    feats, colours, errors = {}, {}, {}
-    for i, src in enumerate(sources):
-        try:
-            img = load_thumbnail(src)        # at the training thumbnails' scale: a photo is decoded no larger than that needs
-            small = reduce_to(img)        # palette and shares from one 64-px reduction
-            feats[i], colours[i] = extract_features(img), (palette(small), family_shares(small))
-        except ImageError as e: errors[i] = str(e)
-        except Exception as e: errors[i] = f"could not process the image ({type(e).__name__}): {str(e).splitlines()[0] if str(e) else ''}"
-    out = {i: Prediction(None, error=e) for i, e in errors.items()}
-    if feats:
-        X = np.vstack(list(feats.values()))
-        proba, scores = self._proba(X), self._familiarity(X)
-        familiar = None if scores is None else self.pipeline.familiar(X, scores)
-        for k, (i, best, pr, f) in enumerate(zip(feats, proba.argmax(1).tolist(), proba.round(6).tolist(), X.round(6).tolist())):
-            fam = None if scores is None else round(float(scores[k]), 6)
-            out[i] = Prediction(self.classes[best], dict(zip(self.classes, pr)), dict(zip(self.feature_names, f)),
-                                None if fam is None else bool(familiar[k]), fam, *colours[i])
-    return [out[i] for i in range(len(out))]
+    return self.predict_prepared([prepare_or_error(s) for s in sources])
 
+# %% ../nbs/06_predict.ipynb #ee443d61
 @patch
 def predict_image(self: Predictor, source) -> Prediction:
     "Classify one image (bytes, a path or an array); raises `ImageError` if it cannot be read."

@@ -16,9 +16,10 @@ server, not the client, is measured on this 2-core machine):
 
 For each: requests per second, p50 and p99 latency, non-2xx responses and socket errors, and the
 server's CPU time per request (all its processes, from /proc). The ratios printed last are the
-targets: shipped / floor >= 0.9 and shipped / 2023 >= 12.
+targets (issue 22): shipped / floor >= 0.65 and shipped / 2023 >= 8. Results go to
+`benchmarks/results/api.json`, with the machine and the date.
 """
-import argparse, os, re, socket, subprocess, sys, tempfile, time, urllib.request
+import argparse, os, re, subprocess, sys, tempfile
 from pathlib import Path
 
 import cv2
@@ -27,6 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from api.serve import default_workers  # noqa: E402
+from benchmarks.common import save_result, start_service, stop_service  # noqa: E402
 
 LUA = """local f = assert(io.open(os.getenv("ARTCOLOR_BENCH_BODY"), "rb"))
 wrk.method = "POST"
@@ -34,23 +36,6 @@ wrk.body = f:read("*all")
 f:close()
 wrk.headers["Content-Type"] = "multipart/form-data; boundary=artcolorbench"
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
-
-
-def start(cmd):
-    "Start a service command with {port} filled in; returns (process, port) once /docs answers."
-    port = free_port()
-    proc = subprocess.Popen([c.format(port=port) for c in cmd], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f'http://127.0.0.1:{port}/docs', timeout=1); return proc, port
-        except OSError: time.sleep(0.3)
-    proc.kill(); raise RuntimeError(f'{cmd} did not start')
 
 
 def tree_cpu_seconds(pid) -> float:
@@ -105,20 +90,23 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         (Path(d) / 'body').write_bytes(body); (Path(d) / 'post.lua').write_text(LUA)
         for name, cmd in services.items():
-            proc, port = start(cmd)
+            proc, port = start_service(cmd)
             try:
                 wrk(port, a.warmup, a.connections, Path(d) / 'post.lua', Path(d) / 'body')
                 cpu0 = tree_cpu_seconds(proc.pid)
                 r = wrk(port, a.seconds, a.connections, Path(d) / 'post.lua', Path(d) / 'body')
                 r['server_ms'] = (tree_cpu_seconds(proc.pid) - cpu0) / max(r['requests'], 1) * 1000
             finally:
-                proc.terminate(); proc.wait(20)
+                stop_service(proc)
             res[name] = r
             print(f"{name:52s} {r['rps']:8.1f} req/s  p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms  errors {r['errors']} of {r['requests']}"
                   f"  server CPU {r['server_ms']:.2f} ms/request", flush=True)
     ours, floor_, old = (res[k]['rps'] for k in services)
-    print(f"shipped / floor = {ours / floor_:.2f} (target >= 0.9) | shipped / 2023 design = {ours / old:.1f} (target >= 12)"
+    print(f"shipped / floor = {ours / floor_:.2f} (target >= 0.65) | shipped / 2023 design = {ours / old:.1f} (target >= 8)"
           f" | {workers} workers, {a.connections} connections, {a.seconds} s each")
+    save_result('api', {'workers': workers, 'connections': a.connections, 'seconds': a.seconds,
+                        'services': dict(zip(['shipped', 'floor', 'design_2023'], res.values())),
+                        'shipped_over_floor': ours / floor_, 'shipped_over_2023': ours / old})
 
 
 if __name__ == '__main__':

@@ -10,7 +10,10 @@ from PIL import Image
 from api.main import Settings, create_app
 from artcolor.data import MODELS_DIR
 from artcolor.predict import ModelMismatch
-from conftest import encode, pil_bytes
+from artcolor.testing.specimens import encode as _encode, flat, pil_bytes
+
+
+def encode(ext, img, *params): return _encode(img, ext, *params)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +59,7 @@ def test_valid_images_classify(client, good_images, kind):
 
 def test_answers_are_scikit_learns(client):
     "The service predicts through the compiled fast path; its probabilities are the pipeline's own."
-    predictor = client.app.state.predictor
+    predictor = client.app.state.service.predictor
     assert predictor._fast_proba is not None, predictor.fast_path
     rng = np.random.default_rng(1)
     for i in range(12):    # varied random colours and spreads, across the families
@@ -72,12 +75,6 @@ def test_answers_are_scikit_learns(client):
 def test_grey_image_is_a_neutral_family(client, good_images):
     r = post(client, good_images['grey'])
     assert r.status_code == 200 and r.json()['label'] in {'BLACK', 'WHITE', 'GRAY', 'BROWN'}
-
-
-def flat(rgb, size=218, noise=3, seed=0) -> np.ndarray:
-    "A flat colour field with light noise, BGR."
-    img = np.array(rgb[::-1], float) + np.random.default_rng(seed).normal(0, noise, (size, size, 3))
-    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 @pytest.mark.parametrize('rgb,family', [((128, 128, 128), 'GRAY'), ((0, 0, 255), 'BLUE'), ((255, 0, 0), 'RED'),
@@ -211,4 +208,4 @@ def test_make_serve_and_dockerfile_run_the_same_command():
     make = (ROOT / 'Makefile').read_text()
     docker = (ROOT / 'Dockerfile').read_text()
     assert 'python -m api --host $(HOST) --port $(PORT)' in make
-    assert 'CMD ["python", "-m", "api", "--host", "0.0.0.0", "--port", "8000"]' in docker
+    assert 'CMD ["python", "-m", "api"]' in docker and 'HOST=0.0.0.0 PORT=8000' in docker       # the same command, on 0.0.0.0:8000

@@ -1,0 +1,136 @@
+"""Photographs: what a 12- or 48-megapixel upload costs artcolor, against its own thumbnail and against palette libraries.
+
+    .venv/bin/python benchmarks/photos.py [--scenes 40]      (`make bench`; the palette libraries come with the [bench] extra)
+
+1. **In-process, the same files** (12-MP and 48-MP JPEG and PNG, and a 218-px thumbnail): artcolor's
+   full answer (`Predictor.predict_image`: family, probabilities, familiarity, palette, shares) against
+   fast-colorthief, modern_colorthief and Pylette, which give a palette only. Median seconds of 3
+   runs, and the peak memory each adds, measured in a fresh process per file and tool.
+2. **Through the service** (`python -m api`, as `make serve`): `--scenes` different 12-MP scenes (chapter
+   0b's `photo_scenes`) and their own 218-px thumbnails: how often both get the same family, and the
+   photo's median latency against its floor, the file's DCT-scaled decode at 1/8 plus a thumbnail's latency.
+3. **Eight concurrent 48-MP uploads**: no errors, and how much each worker's peak memory grows.
+
+Targets (issue 22): same family in at least 39 of 40 scenes; median latency at most 1.5x the floor; peak
+growth at most 200 MB per worker; a 12-MP photo's full answer at least 3x faster than fast-colorthief's
+palette. Results go to `benchmarks/results/photos.json`, with the machine and the date.
+"""
+import argparse, json, statistics, subprocess, sys, tempfile, time, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from benchmarks.common import save_result, start_service, stop_service  # noqa: E402
+
+TOOLS = {
+    'artcolor (full answer)': "from artcolor.predict import Predictor; p = Predictor.load(); run = lambda f: p.predict_image(f)",
+    'fast-colorthief (palette)': "import fast_colorthief; run = lambda f: fast_colorthief.get_palette(f, 5)",
+    'modern_colorthief (palette)': "import modern_colorthief; run = lambda f: modern_colorthief.get_palette(f, 5)",
+    'Pylette (palette)': "import pylette; run = lambda f: pylette.extract_colors(f, 5)",
+}
+MEASURE = """import resource, statistics, sys, time
+{setup}
+f = sys.argv[1]
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss        # after the imports (and artcolor's model): what the file adds
+times = []
+for _ in range(3):                                            # the median leaves out a slower first call
+    t = time.perf_counter(); run(f); times.append(time.perf_counter() - t)
+print(statistics.median(times), (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)
+"""
+
+
+def in_process(files: dict) -> dict:
+    "Median seconds and peak-memory growth (MB) of each tool on each file, each in a fresh interpreter."
+    out = {}
+    for tool, setup in TOOLS.items():
+        for name, path in files.items():
+            r = subprocess.run([sys.executable, '-c', MEASURE.format(setup=setup), str(path)], cwd=ROOT, capture_output=True, text=True)
+            if r.returncode: out[f'{tool} | {name}'] = {'error': r.stderr.strip().splitlines()[-1]}; continue
+            s, mb = map(float, r.stdout.split())
+            out[f'{tool} | {name}'] = {'seconds': s, 'peak_growth_mb': mb}
+            print(f'{tool:30s} {name:18s} {s * 1e3:9.1f} ms  +{mb:6.0f} MB', flush=True)
+    return out
+
+
+def post(port: int, data: bytes) -> tuple[float, dict]:
+    body = (b'--b\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\nContent-Type: image/jpeg\r\n\r\n' + data + b'\r\n--b--\r\n')
+    req = urllib.request.Request(f'http://127.0.0.1:{port}/classify', body, {'Content-Type': 'multipart/form-data; boundary=b'})
+    t = time.perf_counter()
+    with urllib.request.urlopen(req, timeout=60) as r: answer = json.loads(r.read())
+    return time.perf_counter() - t, answer
+
+
+def dct_decode_seconds(data: bytes) -> float:
+    "The file's decode at 1/8 scale by libjpeg (the entropy decoding no reader can skip): median of 3."
+    buf, times = np.frombuffer(data, np.uint8), []
+    for _ in range(3):
+        t = time.perf_counter(); cv2.imdecode(buf, cv2.IMREAD_REDUCED_COLOR_8); times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def worker_peaks(pid: int) -> dict:
+    "VmHWM (peak resident memory, MB) of each worker process under the service `pid`."
+    out = {}
+    for child in subprocess.run(['pgrep', '-P', str(pid)], capture_output=True, text=True).stdout.split():
+        try:
+            if 'spawn_main' not in Path(f'/proc/{child}/cmdline').read_text(errors='replace'): continue
+            hwm = next(l for l in Path(f'/proc/{child}/status').read_text().splitlines() if l.startswith('VmHWM'))
+            out[int(child)] = int(hwm.split()[1]) / 1024
+        except (OSError, StopIteration): pass
+    return out
+
+
+def through_service(scenes: list, big48: bytes) -> dict:
+    from artcolor.images import shrink
+    from artcolor.testing.specimens import encode
+    proc, port = start_service([sys.executable, '-m', 'api', '--host', '127.0.0.1', '--port', '{port}'])
+    try:
+        photo_s, thumb_s, same, floors = [], [], 0, []
+        for img in scenes:
+            jpg, thumb = encode(img, '.jpg', cv2.IMWRITE_JPEG_QUALITY, 90), encode(shrink(img), '.jpg', cv2.IMWRITE_JPEG_QUALITY, 90)
+            (tp, a), (tt, b) = post(port, jpg), post(port, thumb)
+            photo_s.append(tp); thumb_s.append(tt); same += a['label'] == b['label']; floors.append(dct_decode_seconds(jpg))
+        floor = statistics.median(floors) + statistics.median(thumb_s)
+        before = worker_peaks(proc.pid)
+        with ThreadPoolExecutor(8) as ex: answers = list(ex.map(lambda _: post(port, big48)[1], range(8)))
+        after = worker_peaks(proc.pid)
+    finally:
+        stop_service(proc)
+    growth = {pid: after[pid] - before.get(pid, after[pid]) for pid in after}
+    return {'scenes': len(scenes), 'same_family': same, 'photo_median_s': statistics.median(photo_s), 'thumbnail_median_s': statistics.median(thumb_s),
+            'floor_s': floor, 'latency_over_floor': statistics.median(photo_s) / floor,
+            'concurrent_48mp': {'uploads': 8, 'errors': sum('label' not in a for a in answers), 'bytes': len(big48),
+                                'worker_peak_growth_mb': max(growth.values()) if growth else None}}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--scenes', type=int, default=40)
+    a = ap.parse_args()
+    from artcolor.testing.specimens import encode, photo, photo_scenes
+    with tempfile.TemporaryDirectory() as d:
+        d, files = Path(d), {}
+        for mp, size in (('12-MP', (3000, 4000)), ('48-MP', (6000, 8000))):
+            img = photo(1, size)
+            files[f'{mp} JPEG'] = d / f'{mp}.jpg'; files[f'{mp} JPEG'].write_bytes(encode(img, '.jpg', cv2.IMWRITE_JPEG_QUALITY, 90))
+            files[f'{mp} PNG'] = d / f'{mp}.png'; files[f'{mp} PNG'].write_bytes(encode(img, '.png', cv2.IMWRITE_PNG_COMPRESSION, 1))
+        files['218-px thumbnail'] = d / 'thumb.jpg'; files['218-px thumbnail'].write_bytes(encode(photo(1, (218, 291)), '.jpg'))
+        big48 = encode(photo(0, (6000, 8000), noise=2), '.jpg', cv2.IMWRITE_JPEG_QUALITY, 80)
+        tools = in_process(files)
+    service = through_service(photo_scenes(a.scenes, (3000, 4000)), big48)
+    full, fct = tools['artcolor (full answer) | 12-MP JPEG'], tools.get('fast-colorthief (palette) | 12-MP JPEG', {})
+    result = {'in_process': tools, 'service': service,
+              'twelve_mp_vs_fast_colorthief': fct.get('seconds', float('nan')) / full['seconds']}
+    print(json.dumps(service, indent=1))
+    print(f"same family {service['same_family']}/{service['scenes']} (target >= 39/40); photo latency / floor = {service['latency_over_floor']:.2f} "
+          f"(target <= 1.5); 8 x 48 MP: worker peak +{service['concurrent_48mp']['worker_peak_growth_mb']:.0f} MB (target <= 200), "
+          f"{service['concurrent_48mp']['errors']} errors; 12 MP full answer vs fast-colorthief palette: {result['twelve_mp_vs_fast_colorthief']:.1f}x faster (target >= 3)")
+    save_result('photos', result)
+
+
+if __name__ == '__main__':
+    main()
