@@ -22,6 +22,7 @@ from .colors import mean_lch, srgb_to_oklab
 from .data import load_dataset
 from .fastpath import compile_steps
 from .features import BGR_STATS, FEATURE_NAMES, check_groups, feature_group, oklab_features
+from .parallel import joblib_engine
 
 # %% auto #0
 __all__ = ['REFERENCE_TABLES', 'ColourFeatures', 'MaskedLogistic', 'colour_model', 'bgr_model', 'reference_rows', 'Familiarity',
@@ -44,7 +45,7 @@ class ColourFeatures(TransformerMixin, BaseEstimator):
         return np.column_stack(cols)
     def compile_fast(self): return self._features          # scikit-learn's set_output wraps `transform`, not this
 
-# %% ../nbs/05b_blend.ipynb #63f04232
+# %% ../nbs/05b_blend.ipynb #d3e44251
 class MaskedLogistic(ClassifierMixin, BaseEstimator):
     "Multinomial logistic regression (L2, like `LogisticRegression(C)`) whose training rows each normalise over the families `allowed` for them."
     def __init__(self, C: float = 10, max_iter: int = 5000): self.C, self.max_iter = C, max_iter
@@ -72,7 +73,7 @@ def colour_model(C: float = 10) -> Pipeline:
     "`MaskedLogistic` on the clipped OKLab features of the mean colour (the first three columns: B, G, R means)."
     return Pipeline([('colour', ColourFeatures()), ('scale', StandardScaler()), ('model', MaskedLogistic(C=C))])
 
-# %% ../nbs/05b_blend.ipynb #d94542ac
+# %% ../nbs/05b_blend.ipynb #16923836
 def _held(colour, y, g) -> dict:
     "Fit parameters for a colour model ending in `MaskedLogistic`: each row allowed the families of the rows with its feature group."
     last = colour.steps[-1][1] if isinstance(colour, Pipeline) else colour
@@ -82,7 +83,7 @@ def _held(colour, y, g) -> dict:
     allowed = np.array([held[k] for k in g])
     return {f'{colour.steps[-1][0]}__allowed': allowed} if isinstance(colour, Pipeline) else {'allowed': allowed}
 
-# %% ../nbs/05b_blend.ipynb #a2fd34f5
+# %% ../nbs/05b_blend.ipynb #bb111d59
 def bgr_model(C: float = 10, max_depth: int = 8) -> Pipeline:
     "The six BGR statistics (means, then standard deviations) plus their mean colour in OKLab: a soft vote of a calibrated RBF-SVM and gradient-boosted trees."
     vote = VotingClassifier([('svm', CalibratedClassifierCV(SVC(C=C), ensemble=False)),
@@ -122,7 +123,7 @@ class _Neighbours:
         "The share of training rows lying at least as far from their own neighbours as each row of `Z` lies from them."
         return _upper_tail(self.own_, self.distance(Z, skip))
 
-# %% ../nbs/05b_blend.ipynb #c2e15385
+# %% ../nbs/05b_blend.ipynb #d83418d9
 _BGR = [FEATURE_NAMES.index(c) for c in BGR_STATS]
 _L_STD, _S_MEAN = FEATURE_NAMES.index('l_lab_std'), FEATURE_NAMES.index('s_hsv_mean')
 
@@ -149,27 +150,39 @@ class Familiarity(BaseEstimator):
         self.neighbours_ = [_Neighbours(_space(X[g >= k], k), self.k, scale=k > 0) for k in range(3)]
         self.thresholds_ = np.array([np.quantile(self._scores(_only(X[g >= k], k), skip=1), self.rate) for k in range(3)])
         return self
-    def range_tails(self, X) -> np.ndarray:
-        "Per row: the shares of training rows with at most its spread and saturation, and with at least its chroma (1 where a row lacks the feature)."
-        X = np.asarray(X, float); g, out = feature_group(X), np.ones((3, len(X)))
-        for k, spread in ((2, X[:, _L_STD]), (1, X[:, _BGR[3:]].mean(1))):
-            if (g == k).any(): out[0, g == k] = _lower_tail(self.spreads_[k], spread[g == k])
-        if (g == 2).any(): out[1, g == 2] = _lower_tail(self.saturations_, X[g == 2, _S_MEAN])
-        out[2] = _upper_tail(self.chromas_, mean_lch(X)[1])
-        return out
-    def _scores(self, X, skip: int = 0) -> np.ndarray:
-        g, tails = feature_group(X), [*self.range_tails(X)]
-        for k, nn in enumerate(self.neighbours_):
-            p = np.ones(len(X))
-            if (g >= k).any(): p[g >= k] = nn.tail(_space(X[g >= k], k), skip)
-            tails.append(p)
-        return np.minimum.reduce(tails)
-    def score(self, X) -> np.ndarray:
-        "Familiarity of each row (any feature group), in [0, 1]: small means unlike the training rows."
-        return self._scores(np.asarray(X, float))
-    def familiar(self, X, scores: np.ndarray | None = None) -> np.ndarray:
-        "Whether each row's score reaches the threshold of its kind (`scores` if already computed)."
-        return (self.score(X) if scores is None else scores) >= self.thresholds_[check_groups(X)]
+
+# %% ../nbs/05b_blend.ipynb #a4720b63
+@patch
+def range_tails(self: Familiarity, X) -> np.ndarray:
+    "Per row: the shares of training rows with at most its spread and saturation, and with at least its chroma (1 where a row lacks the feature)."
+    X = np.asarray(X, float); g, out = feature_group(X), np.ones((3, len(X)))
+    for k, spread in ((2, X[:, _L_STD]), (1, X[:, _BGR[3:]].mean(1))):
+        if (g == k).any(): out[0, g == k] = _lower_tail(self.spreads_[k], spread[g == k])
+    if (g == 2).any(): out[1, g == 2] = _lower_tail(self.saturations_, X[g == 2, _S_MEAN])
+    out[2] = _upper_tail(self.chromas_, mean_lch(X)[1])
+    return out
+
+# %% ../nbs/05b_blend.ipynb #97f6df41
+@patch
+def _scores(self: Familiarity, X, skip: int = 0) -> np.ndarray:
+    g, tails = feature_group(X), [*self.range_tails(X)]
+    for k, nn in enumerate(self.neighbours_):
+        p = np.ones(len(X))
+        if (g >= k).any(): p[g >= k] = nn.tail(_space(X[g >= k], k), skip)
+        tails.append(p)
+    return np.minimum.reduce(tails)
+
+# %% ../nbs/05b_blend.ipynb #866cfbbe
+@patch
+def score(self: Familiarity, X) -> np.ndarray:
+    "Familiarity of each row (any feature group), in [0, 1]: small means unlike the training rows."
+    return self._scores(np.asarray(X, float))
+
+# %% ../nbs/05b_blend.ipynb #b9b168c8
+@patch
+def familiar(self: Familiarity, X, scores: np.ndarray | None = None) -> np.ndarray:
+    "Whether each row's score reaches the threshold of its kind (`scores` if already computed)."
+    return (self.score(X) if scores is None else scores) >= self.thresholds_[check_groups(X)]
 
 # %% ../nbs/05b_blend.ipynb #82fb9feb
 class FamilyBlend(ClassifierMixin, BaseEstimator):
@@ -193,12 +206,13 @@ class FamilyBlend(ClassifierMixin, BaseEstimator):
         self._fit_shares(X, y, g)
         return self
 
-    @property
-    def colour_only(self) -> np.ndarray:
-        "Which of `classes_` only the colour model knows (GRAY, with the reference tables)."
-        return ~np.isin(self.classes_, self.texture_classes_)
+# %% ../nbs/05b_blend.ipynb #de43ea7e
+@patch(as_prop=True)
+def colour_only(self: FamilyBlend) -> np.ndarray:
+    "Which of `classes_` only the colour model knows (GRAY, with the reference tables)."
+    return ~np.isin(self.classes_, self.texture_classes_)
 
-# %% ../nbs/05b_blend.ipynb #15d351d5
+# %% ../nbs/05b_blend.ipynb #5a07e242
 @patch
 def _lift(self: FamilyBlend, model, p: np.ndarray) -> np.ndarray:
     "`model`'s probabilities in the columns of `texture_classes_` (0 for a family it does not know)."
@@ -214,13 +228,13 @@ def _texture(self: FamilyBlend, g: np.ndarray, p_bgr: np.ndarray, p_18: np.ndarr
     if full.any(): out[full] = share * p_bgr[full] + (1 - share) * p_18
     return out
 
-# %% ../nbs/05b_blend.ipynb #067df9d5
+# %% ../nbs/05b_blend.ipynb #8d0009ff
 @patch
 def _fit_shares(self: FamilyBlend, X, y, g, steps: int = 20):
     "`bgr_share_` and `colour_only_scale_` (and the tables they were chosen from) from out-of-fold probabilities of the three models."
     cv, tex = StratifiedKFold(5, shuffle=True, random_state=0), g >= 1
     oof = lambda model, rows, cols: cross_val_predict(clone(model), X[rows][:, cols], y[rows], cv=cv, method='predict_proba', n_jobs=-1)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), joblib_engine():
         warnings.simplefilter('ignore', UserWarning)     # a small class may miss from an inner fold: its column stays 0
         p_colour = cross_val_predict(clone(self.colour_), X[:, :3], y, cv=cv, method='predict_proba', params=_held(self.colour_, y, g))[tex]
         p_bgr, p_18 = self._lift(self.bgr_, oof(self.bgr_, tex, _BGR)), self._lift(self.texture_, oof(self.texture_, g == 2, slice(None)))
@@ -238,7 +252,7 @@ def _fit_shares(self: FamilyBlend, X, y, g, steps: int = 20):
     ok = curve['named colour-only'] <= self.colour_only_rate
     self.colour_only_scale_ = float(curve.scale[ok].max()) if ok.any() else 0.0
 
-# %% ../nbs/05b_blend.ipynb #9cf4f9ad
+# %% ../nbs/05b_blend.ipynb #a97f1e49
 @patch
 def texture_weight(self: FamilyBlend, X) -> np.ndarray:
     "How far the texture models are trusted for each row: 1 inside the training rows' range, falling to 0 outside it (0 for a mean colour alone)."
@@ -246,6 +260,7 @@ def texture_weight(self: FamilyBlend, X) -> np.ndarray:
     w = np.clip(self.familiarity_.range_tails(X).min(0) / self.trust, 0, 1)       # the same tails the familiarity score uses
     return np.where(feature_group(X) >= 1, w, 0.0)
 
+# %% ../nbs/05b_blend.ipynb #99a8d8d4
 @patch
 def combine(self: FamilyBlend, X, p_colour, p_texture, scale: float | None = None) -> np.ndarray:
     "The blend's probabilities from the colour model's and the texture probabilities (on `texture_classes_`; rows of a mean colour alone ignore theirs)."
@@ -258,7 +273,7 @@ def combine(self: FamilyBlend, X, p_colour, p_texture, scale: float | None = Non
     out[:, ~only] = (1 - out[:, only].sum(1, keepdims=True)) * ((1 - w) * colour_rest + w * p_texture)
     return out
 
-# %% ../nbs/05b_blend.ipynb #187feaa1
+# %% ../nbs/05b_blend.ipynb #bf1ddd8e
 @patch
 def _proba(self: FamilyBlend, X, colour, bgr, texture) -> np.ndarray:
     "The blend's probabilities of rows `X`, given the three models' probability functions."
@@ -270,25 +285,28 @@ def _proba(self: FamilyBlend, X, colour, bgr, texture) -> np.ndarray:
         p_texture[g >= 1] = self._texture(g, p_bgr, p_18)
     return self.combine(X, colour(X[:, :3]), p_texture)
 
+# %% ../nbs/05b_blend.ipynb #4ec020f3
 @patch
 def predict_proba(self: FamilyBlend, X) -> np.ndarray:
     return self._proba(X, self.colour_.predict_proba, self.bgr_.predict_proba, self.texture_.predict_proba)
 
+# %% ../nbs/05b_blend.ipynb #477ae421
 @patch
 def predict(self: FamilyBlend, X) -> np.ndarray: return self.classes_[self.predict_proba(X).argmax(1)]
 
+# %% ../nbs/05b_blend.ipynb #9d30f191
 @patch
 def compile_fast(self: FamilyBlend):
     "The blend's `predict_proba` with its three models compiled (chapter 5a)."
     return partial(self._proba, colour=compile_steps(self.colour_), bgr=compile_steps(self.bgr_), texture=compile_steps(self.texture_))
 
-# %% ../nbs/05b_blend.ipynb #7a1e5713
+# %% ../nbs/05b_blend.ipynb #b4257263
 @patch
 def familiarity(self: FamilyBlend, X) -> np.ndarray:
     "Each row's familiarity score (see `Familiarity`)."
     return self.familiarity_.score(X)
 
 @patch
-def familiar(self: FamilyBlend, X, scores: np.ndarray | None = None) -> np.ndarray:
+def familiar(self: FamilyBlend, X, scores: np.ndarray | None = None) -> np.ndarray:  # noqa: F811 (a method of FamilyBlend)
     "Whether each row is like the training rows of its kind (`scores` from `familiarity` if already computed)."
     return self.familiarity_.familiar(X, scores)

@@ -27,7 +27,7 @@ def normalize_family(name: str) -> str:
         raise ValueError(f"unknown colour family {name!r}; expected one of {', '.join(FAMILIES)}")
     return key
 
-# %% ../nbs/00_colors.ipynb #d698021a
+# %% ../nbs/00_colors.ipynb #02dfe702
 def hex_to_bgr(hex_colour: str) -> tuple[int, int, int]:
     "The (B, G, R) bytes of a `#rrggbb` colour ('#' optional); a ValueError for anything else."
     h = str(hex_colour).strip().lstrip('#')

@@ -33,19 +33,24 @@ def _function(f: FunctionTransformer):
     return lambda X: f.func(X, **kw)
 
 # %% ../nbs/05a_fastpath.ipynb #b1eade5f
+def _ovo_weights(svc: SVC) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "(W, wins, loses): the decision of libsvm's one-vs-one pair p is `K @ W[:, p] + b[p]`; class `wins[p]` wins it if > 0, `loses[p]` if not."
+    n, starts = len(svc.classes_), np.concatenate([[0], np.cumsum(svc.n_support_)])
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]          # libsvm's one-vs-one order
+    W = np.zeros((len(svc.support_vectors_), len(pairs))); wins = np.zeros((len(pairs), n)); loses = np.zeros_like(wins)
+    for p, (i, j) in enumerate(pairs):
+        si, sj = slice(starts[i], starts[i + 1]), slice(starts[j], starts[j + 1])
+        W[si, p], W[sj, p] = svc.dual_coef_[j - 1, si], svc.dual_coef_[i, sj]
+        wins[p, i] = loses[p, j] = 1
+    return W, wins, loses
+
+# %% ../nbs/05a_fastpath.ipynb #21d2df5f
 def _svc_decision(svc: SVC, chunk: int = 2048):
     "The SVC's `decision_function` (one-vs-rest shape for 3+ classes), for dense RBF models."
     if svc.kernel != 'rbf' or getattr(svc, '_sparse', False) or svc.decision_function_shape != 'ovr':
         raise Unsupported(f"SVC(kernel={svc.kernel!r}, decision_function_shape={svc.decision_function_shape!r})")
     sv, gamma, n, b = svc.support_vectors_, float(svc._gamma), len(svc.classes_), svc.intercept_
-    sv_sq = (sv ** 2).sum(1)
-    starts = np.concatenate([[0], np.cumsum(svc.n_support_)])
-    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]          # libsvm's one-vs-one order
-    W = np.zeros((len(sv), len(pairs))); wins = np.zeros((len(pairs), n)); loses = np.zeros_like(wins)
-    for p, (i, j) in enumerate(pairs):            # decision of pair (i, j) = K @ W[:, p] + b[p]; i wins if > 0
-        si, sj = slice(starts[i], starts[i + 1]), slice(starts[j], starts[j + 1])
-        W[si, p], W[sj, p] = svc.dual_coef_[j - 1, si], svc.dual_coef_[i, sj]
-        wins[p, i] = loses[p, j] = 1
+    sv_sq, (W, wins, loses) = (sv ** 2).sum(1), _ovo_weights(svc)
 
     def kernel_dot(X):
         "exp(-gamma |x - sv|^2) @ W + b, a chunk of rows at a time (the kernel matrix is rows × support vectors)."
@@ -92,6 +97,7 @@ def _calibrated(c: CalibratedClassifierCV):
         return total / len(parts)
     return proba
 
+# %% ../nbs/05a_fastpath.ipynb #223778ec
 def _logistic(m: LogisticRegression):
     W, b = m.coef_.T, m.intercept_
     if len(m.classes_) > 2: return lambda X: softmax(X @ W + b, axis=1)
@@ -100,32 +106,62 @@ def _logistic(m: LogisticRegression):
         return np.column_stack([1 - p1, p1])
     return binary
 
+# %% ../nbs/05a_fastpath.ipynb #a0dd30ef
 def _vote(v: VotingClassifier):
     if v.voting != 'soft': raise Unsupported("VotingClassifier(voting='hard') has no probabilities")
     members, weights = [compile_steps(e) for e in v.estimators_], v._weights_not_none
     return lambda X: np.average([m(X) for m in members], axis=0, weights=weights)
 
-# %% ../nbs/05a_fastpath.ipynb #d2e9bd36
-def _hist_gradient_boosting(m: HistGradientBoostingClassifier):
-    trees = [(k, t.nodes) for per_iteration in m._predictors for k, t in enumerate(per_iteration)]
+# %% ../nbs/05a_fastpath.ipynb #aa5b4fe5
+def _tree_table(trees):
+    "scikit-learn's nodes of every tree in one table: (roots, feature, threshold, child[node, go left], missing goes left, value, depth)."
     nodes = np.concatenate([n for _, n in trees])
     if nodes['is_categorical'].any(): raise Unsupported("HistGradientBoostingClassifier with categorical features")
     sizes = [len(n) for _, n in trees]
-    roots = np.cumsum([0] + sizes[:-1]); owner, me = np.repeat(roots, sizes), np.arange(len(nodes))
-    leaf, feature, threshold = nodes['is_leaf'].astype(bool), nodes['feature_idx'].astype(np.intp), nodes['num_threshold']
+    roots = np.cumsum([0] + sizes[:-1]); owner, me, leaf = np.repeat(roots, sizes), np.arange(len(nodes)), nodes['is_leaf'].astype(bool)
     child = np.column_stack([np.where(leaf, me, nodes['right'] + owner), np.where(leaf, me, nodes['left'] + owner)])   # [go right, go left]
-    missing_left, depth = nodes['missing_go_to_left'].astype(bool), int(nodes['depth'].max())
+    return roots, nodes['feature_idx'].astype(np.intp), nodes['num_threshold'], child, nodes['missing_go_to_left'].astype(bool), nodes['value'], int(nodes['depth'].max())
+
+# %% ../nbs/05a_fastpath.ipynb #705bcc98
+def _complete_trees(trees, depth: int):
+    "Every tree as a complete binary tree of `depth` levels: (feature, threshold) per inner position, value per leaf position."
+    inner, leaves = 2 ** depth - 1, 2 ** depth
+    feature, threshold, value = np.zeros((len(trees), inner), np.intp), np.full((len(trees), inner), np.inf), np.zeros((len(trees), leaves))
+    for t, (_, nodes) in enumerate(trees):
+        stack = [(0, 0, 0)]                                     # scikit-learn's node, position, depth
+        while stack:
+            i, pos, d = stack.pop()
+            if nodes['is_leaf'][i]:                             # an early leaf fills every leaf position below it
+                first = (pos + 1) * 2 ** (depth - d) - 1
+                value[t, first - inner:first - inner + 2 ** (depth - d)] = nodes['value'][i]
+                continue
+            feature[t, pos], threshold[t, pos] = nodes['feature_idx'][i], nodes['num_threshold'][i]
+            stack += [(nodes['left'][i], 2 * pos + 1, d + 1), (nodes['right'][i], 2 * pos + 2, d + 1)]
+    return feature.ravel(), threshold.ravel(), value.ravel()
+
+# %% ../nbs/05a_fastpath.ipynb #711ebc46
+def _hist_gradient_boosting(m: HistGradientBoostingClassifier, complete_depth: int = 10):
+    trees = [(k, t.nodes) for per_iteration in m._predictors for k, t in enumerate(per_iteration)]
+    roots, feature, threshold, child, missing_left, value, depth = _tree_table(trees)
     per_family = np.zeros((len(trees), len(m._predictors[0]))); per_family[np.arange(len(trees)), [k for k, _ in trees]] = 1
-    baseline = np.ravel(m._baseline_prediction)
-    def proba(X):
-        at, rows, missing = np.tile(roots, (len(X), 1)), np.arange(len(X))[:, None], np.isnan(X).any()
+    baseline, T = np.ravel(m._baseline_prediction), np.arange(len(trees))
+    if depth <= complete_depth: c_feature, c_threshold, c_value = _complete_trees(trees, depth)
+    def leaves(X):
+        rows = np.arange(len(X))[:, None]
+        if depth <= complete_depth and not np.isnan(X).any():
+            pos, inner = np.zeros((len(X), len(trees)), np.intp), 2 ** depth - 1
+            for _ in range(depth):
+                node = T * inner + pos
+                pos = 2 * pos + 1 + (X[rows, c_feature[node]] > c_threshold[node])
+            return c_value[T * (inner + 1) + pos - inner]
+        at = np.tile(roots, (len(X), 1))
         for _ in range(depth):
             x = X[rows, feature[at]]
-            left = np.where(np.isnan(x), missing_left[at], x <= threshold[at]) if missing else x <= threshold[at]
-            at = child[at, left.view(np.int8)]
-        raw = nodes['value'][at] @ per_family + baseline
-        if raw.shape[1] > 1: return softmax(raw, axis=1)
-        return np.column_stack([1 - expit(raw[:, 0]), expit(raw[:, 0])])
+            at = child[at, np.where(np.isnan(x), missing_left[at], x <= threshold[at]).view(np.int8)]
+        return value[at]
+    def proba(X):
+        raw = leaves(X) @ per_family + baseline
+        return softmax(raw, axis=1) if raw.shape[1] > 1 else np.column_stack([1 - expit(raw[:, 0]), expit(raw[:, 0])])
     return proba
 
 # %% ../nbs/05a_fastpath.ipynb #8c68d411
@@ -156,6 +192,7 @@ def probe_rows(n_features: int = 18, n: int = 256, seed: int = 0, partial: bool 
             X[part, ~np.isin(FEATURE_NAMES, cols)] = np.nan
     return X
 
+# %% ../nbs/05a_fastpath.ipynb #910cb259
 def verified_proba(pipeline, X: np.ndarray | None = None, atol: float = 1e-9) -> tuple[Callable | None, str]:
     "(compiled predict_proba, 'why') if it matches `pipeline.predict_proba` on `X` (default `probe_rows`, partial rows too for a model that takes them), else (None, why not)."
     try: fast = compile_steps(pipeline)

@@ -9,17 +9,19 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pandas as pd
-from PIL import Image
 from tqdm import tqdm
+import joblib
 from sklearn.preprocessing import FunctionTransformer
 from .colors import FAMILIES, mean_lch
+from .parallel import map_chunks
 from .images import ImageError, load_image  # noqa: F401  (ImageError re-exported: it lived here before 0.2)
 
 # %% auto #0
 __all__ = ['FEATURE_NAMES', 'BGR_STATS', 'FEATURE_GROUPS', 'DERIVED_NAMES', 'OKLAB_NAMES', 'HUE_BINS', 'N_DOMINANT',
            'EXTENDED_FEATURE_NAMES', 'classic_features', 'extract_features', 'feature_group', 'check_groups',
            'add_derived', 'derived_features', 'add_oklab', 'oklab_features', 'family_rules', 'pixel_families',
-           'reduce_to', 'family_shares', 'palette', 'extract_extended', 'extract_files', 'features_for_manifest']
+           'reduce_to', 'colour_summary', 'palette', 'family_shares', 'extract_extended', 'extract_files',
+           'features_for_manifest']
 
 # %% ../nbs/03_features.ipynb #153ca922
 FEATURE_NAMES = [f'{c}_{space}_{stat}' for stat in ('mean', 'std')
@@ -40,7 +42,7 @@ def extract_features(img: np.ndarray) -> np.ndarray:
     "The 18 classic features of a BGR uint8 image (names in `FEATURE_NAMES`), via OpenCV's one-pass reductions."
     return _stats(img, cv2.cvtColor(img, cv2.COLOR_BGR2HSV), cv2.cvtColor(img, cv2.COLOR_BGR2Lab))
 
-# %% ../nbs/03_features.ipynb #5e261d1f
+# %% ../nbs/03_features.ipynb #0e0f4879
 BGR_STATS = FEATURE_NAMES[:3] + FEATURE_NAMES[9:12]      # b, g, r means, then b, g, r standard deviations
 FEATURE_GROUPS = {'mean colour': FEATURE_NAMES[:3], 'BGR statistics': BGR_STATS, 'all 18': FEATURE_NAMES}
 
@@ -52,7 +54,7 @@ def feature_group(X) -> np.ndarray:
     carries = (have[:, None, :] == _GROUP_MASKS[None]).all(2)                   # rows × groups
     return np.where(carries.any(1), carries.argmax(1), -1)
 
-# %% ../nbs/03_features.ipynb #1c4220d4
+# %% ../nbs/03_features.ipynb #267bbec7
 def check_groups(X) -> np.ndarray:
     "`feature_group` of each row, or a ValueError naming the first row that carries no group and the groups there are."
     groups = feature_group(X)
@@ -78,15 +80,17 @@ def add_derived(X) -> np.ndarray:
     return np.column_stack([X, np.hypot(a, b), np.cos(hue_lab), np.sin(hue_lab), np.cos(hue_hsv), np.sin(hue_hsv),
                             X[:, 2] - X[:, 0], X[:, 1] - X[:, 0], X[:, 2] - X[:, 1]])
 
+# %% ../nbs/03_features.ipynb #8438bf00
 def _derived_names(transformer, input_features) -> np.ndarray:
     "Column names after `add_derived` (a named function, so the pipeline pickles)."
     return np.array([*FEATURE_NAMES, *DERIVED_NAMES])
 
+# %% ../nbs/03_features.ipynb #33fada44
 def derived_features() -> FunctionTransformer:
     "A pipeline step that applies `add_derived`."
     return FunctionTransformer(add_derived, feature_names_out=_derived_names)
 
-# %% ../nbs/03_features.ipynb #1f8c3b3b
+# %% ../nbs/03_features.ipynb #73c59aa6
 OKLAB_NAMES = ['oklab_l', 'oklab_a', 'oklab_b', 'oklab_chroma']
 
 def add_oklab(X) -> np.ndarray:
@@ -114,7 +118,7 @@ def family_rules(h, s, v) -> np.ndarray:
              ((h >= 290) | (h < 15)) & (s < 140) & (v >= 170)]          # light soft red/magenta: pink
     return np.select(conds, [idx('BLACK'), idx('WHITE'), idx('GRAY'), idx('BROWN'), idx('PINK')], hue_fam).astype(np.uint8)
 
-# %% ../nbs/03_features.ipynb #1a4b33ac
+# %% ../nbs/03_features.ipynb #9a6aa105
 _S_CLASS = np.searchsorted(_S_CUTS, np.arange(256), side='right').astype(np.intp)
 _V_CLASS = np.searchsorted(_V_CUTS, np.arange(256), side='right').astype(np.intp)
 _H, _S, _V = np.meshgrid(np.arange(180), np.arange(len(_S_CUTS) + 1), np.arange(len(_V_CUTS) + 1), indexing='ij')
@@ -128,34 +132,41 @@ def pixel_families(img: np.ndarray, hsv: np.ndarray | None = None) -> np.ndarray
 
 # %% ../nbs/03_features.ipynb #1905af7a
 def reduce_to(img: np.ndarray, size: int = 64) -> np.ndarray:
-    "`img` reduced (area averaging) so that its longer side is at most `size` (unchanged if already that small)."
+    "`img` area-averaged by the smallest whole factor that brings its longer side to at most `size` (a remainder of fewer rows or columns than the factor is left out)."
     h, w = img.shape[:2]
-    if max(h, w) <= size: return img
-    s = size / max(h, w)
-    return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    k = -(-max(h, w) // size)
+    if k <= 1: return img
+    return cv2.resize(img[:max(k, h // k * k), :max(k, w // k * k)], (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA)
 
 def _shares(fam: np.ndarray) -> np.ndarray:
     "Each family's share of a per-pixel family map (`pixel_families`), in `FAMILIES` order."
     return np.bincount(fam.ravel(), minlength=len(FAMILIES)) / fam.size
 
-def family_shares(img: np.ndarray) -> dict:
-    "Each family's share of the pixels of a BGR uint8 image (by `pixel_families`, on a 64-px reduction); shares sum to 1."
-    return {f: round(float(c), 4) for f, c in zip(FAMILIES, _shares(pixel_families(reduce_to(img))))}
+# %% ../nbs/03_features.ipynb #c296ed10
+def colour_summary(img: np.ndarray, n: int = 5) -> tuple[list[dict], dict]:
+    "(`palette`, `family_shares`) of a BGR uint8 image, from one 64-px reduction and one pass of `pixel_families`."
+    small = reduce_to(img)
+    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+    fam = pixel_families(small, hsv).ravel().astype(np.intp)
+    group = fam * 3 + hsv[..., 2].ravel() // 86                    # family × lightness band
+    counts = np.bincount(group, minlength=len(FAMILIES) * 3)
+    top = np.argsort(counts, kind='stable')[::-1][:n]; top = top[counts[top] > 0]
+    px = small.reshape(-1, 3)
+    mean = np.stack([np.bincount(group, px[:, c], len(counts))[top] for c in (2, 1, 0)], 1) / counts[top, None]   # R, G, B
+    shares = counts[top] / counts[top].sum()
+    pal = [{'hex': '#%02x%02x%02x' % tuple(int(v + 0.5) for v in rgb), 'share': round(float(sh), 4), 'family': FAMILIES[g // 3]}
+           for rgb, sh, g in zip(mean, shares, top)]
+    return pal, {f: round(float(c), 4) for f, c in zip(FAMILIES, _shares(fam))}
 
+# %% ../nbs/03_features.ipynb #ca5b5a14
 def palette(img: np.ndarray, n: int = 5) -> list[dict]:
     "Up to `n` dominant colours of a BGR uint8 image, largest share first: {'hex', 'share', 'family'}; shares sum to 1."
-    small = np.ascontiguousarray(reduce_to(img)[..., ::-1])
-    q = Image.fromarray(small).quantize(colors=n, method=Image.Quantize.FASTOCTREE)
-    pal, total, merged = q.getpalette(), small.shape[0] * small.shape[1], {}
-    for count, idx in q.getcolors():
-        rgb = tuple(pal[3 * idx:3 * idx + 3])
-        merged[rgb] = merged.get(rgb, 0) + count
-    top = sorted(merged.items(), key=lambda kv: -kv[1])[:n]
-    fams = pixel_families(np.uint8([[rgb[::-1] for rgb, _ in top]]))[0]          # the colours' families, in one call
-    out = [{'hex': '#%02x%02x%02x' % rgb, 'share': count / total, 'family': FAMILIES[int(f)]} for (rgb, count), f in zip(top, fams)]
-    scale = sum(c['share'] for c in out)
-    for c in out: c['share'] = round(c['share'] / scale, 4)
-    return out
+    return colour_summary(img, n)[0]
+
+# %% ../nbs/03_features.ipynb #32450664
+def family_shares(img: np.ndarray) -> dict:
+    "Each family's share of the pixels of a BGR uint8 image (by `pixel_families`, on a 64-px reduction); shares sum to 1."
+    return colour_summary(img)[1]
 
 # %% ../nbs/03_features.ipynb #6e5ab4bb
 HUE_BINS = 12
@@ -195,42 +206,34 @@ def _features_of_files(paths, extended: bool) -> tuple[np.ndarray, list[str]]:
         except Exception as e: errors[i] = f"{type(e).__name__}: {e}"
     return values, errors
 
+# %% ../nbs/03_features.ipynb #ab5fc0c5
 def extract_files(paths,                  # image files, in the order the rows should come back
                   n_jobs: int = -1,       # worker processes (-1: all cores; 1: this process)
                   extended: bool = False, # the extended features instead of the classic 18
                   chunk_size: int = 64,   # at most this many files per task handed to a worker
                   progress: bool = True,  # a progress bar
-                  scheduler: str | None = None  # a Dask scheduler's address or 'local' (chapter 2a); None: this machine
+                  scheduler: str | None = None  # a Dask scheduler's address or 'local' (chapter 0e); None: this machine
                  ) -> pd.DataFrame:
     "Features of every image file in `paths`, in order: one row per file, with an `error` column ('' when fine)."
-    from joblib import effective_n_jobs
     paths = [str(p) for p in paths]
     names = EXTENDED_FEATURE_NAMES if extended else FEATURE_NAMES
     if scheduler is None:                     # here: at least 4 tasks a worker, so the workers end together
-        workers = effective_n_jobs(n_jobs)
-        chunk_size = min(chunk_size, max(1, -(-len(paths) // (4 * workers))))
+        chunk_size = min(chunk_size, max(1, -(-len(paths) // (4 * joblib.effective_n_jobs(n_jobs)))))
     chunks = [paths[i:i + chunk_size] for i in range(0, len(paths), chunk_size)]
-    bar = tqdm(total=len(paths), unit='img', desc='features', disable=not progress)
-    done = lambda out: bar.update(len(out[1]))
-    if scheduler is not None:                 # chunks as Dask tasks: workers read the files by path
-        from artcolor.cluster import dask_client, map_chunks
-        with dask_client(scheduler) as client: outs = map_chunks(client, _features_of_files, chunks, extended, on_done=done)
-    else:
-        if workers == 1 or len(chunks) <= 1: results = (_features_of_files(c, extended) for c in chunks)
-        else:                                 # loky's reusable pool: ~1 ms a call once started; idle workers leave after 10 s
-            from loky import get_reusable_executor
-            results = get_reusable_executor(max_workers=workers, timeout=10).map(_features_of_files, chunks, [extended] * len(chunks))
-        outs = []
-        for out in results: outs.append(out); done(out)      # the bar advances as each chunk finishes
-    bar.close()
+    with tqdm(total=len(paths), unit='img', desc='features', disable=not progress) as bar:      # advances as each chunk finishes
+        outs = map_chunks(_features_of_files, chunks, extended, n_jobs=n_jobs, scheduler=scheduler, on_done=lambda out: bar.update(len(out[1])))
     out = pd.DataFrame(np.vstack([v for v, _ in outs]) if outs else np.empty((0, len(names))), columns=names)
     out.insert(0, 'path', paths)
     out['error'] = [e for _, es in outs for e in es]
     return out
 
 # %% ../nbs/03_features.ipynb #f36ae221
-def features_for_manifest(folder: str | os.PathLike, extended: bool = False, n_jobs: int = -1,
-                          progress: bool = True, scheduler: str | None = None) -> pd.DataFrame:
+def features_for_manifest(folder: str | os.PathLike,       # the scrape's folder: reads `pictures.csv` and `img/`, writes `features.csv`
+                          extended: bool = False,          # the extended features instead of the classic 18
+                          n_jobs: int = -1,                # worker processes (-1: all cores; 1: this process)
+                          progress: bool = True,           # a progress bar and a one-line summary
+                          scheduler: str | None = None     # a Dask scheduler's address or 'local' (chapter 0e); the folder must be on storage every worker sees
+                         ) -> pd.DataFrame:
     "Features of every thumbnail that `folder/pictures.csv` marks `ok`, written to `folder/features.csv`."
     folder = Path(folder)
     manifest = pd.read_csv(folder / 'pictures.csv', keep_default_na=False)

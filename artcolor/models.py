@@ -23,11 +23,13 @@ import artcolor
 from .colors import FAMILIES
 from .data import CARD_FILE, MODEL_FILE, MODELS_DIR, file_sha256
 from .features import FEATURE_NAMES, derived_features
+from .parallel import joblib_engine
 
 # %% auto #0
-__all__ = ['CV', 'BASELINE', 'baseline_2023', 'svm_logreg_vote', 'candidates', 'predict_search_seconds', 'select_models',
-           'with_probabilities', 'fold_metrics', 'cv_evaluate', 'library_versions', 'save_artifact',
-           'selection_records', 'write_card', 'export_model', 'model_card_markdown', 'plot_confusion']
+__all__ = ['CV', 'BASELINE', 'baseline_2023', 'svm_logreg_vote', 'scaled', 'nystroem_logreg', 'candidates',
+           'predict_search_seconds', 'select_models', 'with_probabilities', 'fold_metrics', 'cv_evaluate',
+           'library_versions', 'save_artifact', 'selection_records', 'write_card', 'export_model',
+           'model_card_markdown', 'plot_confusion']
 
 # %% ../nbs/05_models.ipynb #02c4f4b6
 CV = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
@@ -37,15 +39,27 @@ def baseline_2023() -> Pipeline:
     "The 2023 recipe: StandardScaler + RBF SVC(C=100, gamma=0.01)."
     return Pipeline([('scale', StandardScaler()), ('model', SVC(C=100, gamma=0.01))])
 
+# %% ../nbs/05_models.ipynb #01dff17a
 def svm_logreg_vote(C: float = 300, gamma: float = 0.01, lr_C: float = 15) -> Pipeline:
     "Soft vote of a calibrated RBF-SVM on the 18 features and a logistic regression on the derived ones."
     svm = Pipeline([('scale', StandardScaler()), ('model', CalibratedClassifierCV(SVC(C=C, gamma=gamma), ensemble=False))])
     lr = Pipeline([('derive', derived_features()), ('scale', StandardScaler()), ('model', LogisticRegression(C=lr_C, max_iter=5000))])
     return Pipeline([('model', VotingClassifier([('svm', svm), ('logreg', lr)], voting='soft'))])
 
-def candidates(full: bool = False) -> dict:
-    "name -> (pipeline, parameter grid); `full` gives the 2023 grids and more, else a reduced grid."
-    scaled = lambda m, derive=False: Pipeline(([('derive', derived_features())] if derive else []) + [('scale', StandardScaler()), ('model', m)])
+# %% ../nbs/05_models.ipynb #0c4587c1
+def scaled(model, derive: bool = False) -> Pipeline:
+    "`model` after a StandardScaler (and chapter 3's derived features first, if `derive`)."
+    return Pipeline(([('derive', derived_features())] if derive else []) + [('scale', StandardScaler()), ('model', model)])
+
+def nystroem_logreg(landmarks: int = 600) -> Pipeline:
+    "Scales linearly with the rows: an RBF kernel approximated on `landmarks` rows (Nystroem), then a logistic regression."
+    return Pipeline([('derive', derived_features()), ('scale', StandardScaler()),
+                     ('map', Nystroem(gamma=0.02, n_components=landmarks, random_state=0)), ('model', LogisticRegression(C=10, max_iter=3000))])
+
+# %% ../nbs/05_models.ipynb #12f633a4
+def candidates(full: bool = False, rows: int | None = None) -> dict:
+    "name -> (pipeline, parameter grid); `full` gives the 2023 grids and more, else a reduced grid; `rows`: the training table's size, if known."
+    landmarks = 600 if rows is None else max(1, min(600, rows * 3 // 5))    # no more than the smallest training fold has rows (nested folds: 64%)
     g = lambda full_grid, small: full_grid if full else small
     c = {
         BASELINE: (baseline_2023(), {}),
@@ -62,19 +76,15 @@ def candidates(full: bool = False) -> dict:
         'hist_gradient_boosting': (scaled(HistGradientBoostingClassifier(random_state=0)),
                                    g({'model__learning_rate': [0.05, 0.1], 'model__max_leaf_nodes': [15, 31]}, {})),
         'svm+logreg vote': (svm_logreg_vote(), g({'model__svm__model__estimator__C': [100, 300]}, {})),
-        # scales linearly with the rows: an RBF kernel approximated on 600 landmarks (Nystroem), then a linear model
-        'nystroem_logreg': (Pipeline([('derive', derived_features()), ('scale', StandardScaler()),
-                                      ('map', Nystroem(gamma=0.02, n_components=600, random_state=0)),
-                                      ('model', LogisticRegression(C=10, max_iter=3000))]),
-                            g({'map__gamma': [0.01, 0.02, 0.05], 'model__C': [1, 10]}, {})),
+        'nystroem_logreg': (nystroem_logreg(landmarks), g({'map__gamma': [0.01, 0.02, 0.05], 'model__C': [1, 10]}, {})),
     }
-    if full:
-        c['mlp'] = (scaled(MLPClassifier(max_iter=2000, random_state=0)),
-                    {'model__alpha': [0.01, 0.1, 1], 'model__hidden_layer_sizes': [(100,), (400,)]})
-        c['gradient_boosting'] = (scaled(GradientBoostingClassifier(random_state=0)),
-                                  {'model__n_estimators': [50, 150], 'model__max_depth': [3, 5]})
-        c['hist_gradient_boosting_balanced'] = (scaled(HistGradientBoostingClassifier(random_state=0, class_weight='balanced')), {})
-    return c
+    return c | (_slow_candidates() if full else {})
+
+def _slow_candidates() -> dict:
+    "The candidates only the full search tries (minutes each on the reference rows)."
+    return {'mlp': (scaled(MLPClassifier(max_iter=2000, random_state=0)), {'model__alpha': [0.01, 0.1, 1], 'model__hidden_layer_sizes': [(100,), (400,)]}),
+            'gradient_boosting': (scaled(GradientBoostingClassifier(random_state=0)), {'model__n_estimators': [50, 150], 'model__max_depth': [3, 5]}),
+            'hist_gradient_boosting_balanced': (scaled(HistGradientBoostingClassifier(random_state=0, class_weight='balanced')), {})}
 
 # %% ../nbs/05_models.ipynb #fe34501b
 def predict_search_seconds(pipe, grid: dict, X, y, sizes=(800, 1600)) -> tuple[float, float]:
@@ -88,10 +98,11 @@ def predict_search_seconds(pipe, grid: dict, X, y, sizes=(800, 1600)) -> tuple[f
     per_fit = times[1] * (len(y) * (CV.n_splits - 1) / CV.n_splits / sizes[1]) ** k
     return per_fit * (len(ParameterGrid(grid)) * CV.n_splits + 1), k
 
+# %% ../nbs/05_models.ipynb #d49e1fb1
 def select_models(X, y, cands: dict | None = None, n_jobs: int = -1, progress: bool = True,
                   budget_s: float | None = None) -> tuple[pd.DataFrame, dict]:
     "Grid search + stratified 5-fold CV for every candidate whose predicted time fits `budget_s`; (results sorted by accuracy, fitted searches)."
-    cands = candidates() if cands is None else cands
+    cands = candidates(rows=len(y)) if cands is None else cands
     rows, searches, skipped = [], {}, {}
     for name, (pipe, grid) in cands.items():
         if budget_s is not None:
@@ -101,8 +112,8 @@ def select_models(X, y, cands: dict | None = None, n_jobs: int = -1, progress: b
                 if progress: print(f"{name:32s} left out: predicted {predicted:.0f} s (time grows as rows^{k:.1f}) > budget {budget_s:g} s", flush=True)
                 continue
         t = time.perf_counter()
-        s = GridSearchCV(pipe, grid, cv=CV, scoring={'accuracy': 'accuracy', 'f1_macro': 'f1_macro'},
-                         refit='accuracy', n_jobs=n_jobs).fit(X, y)
+        with joblib_engine():
+            s = GridSearchCV(pipe, grid, cv=CV, scoring={'accuracy': 'accuracy', 'f1_macro': 'f1_macro'}, refit='accuracy', n_jobs=n_jobs).fit(X, y)
         r, i = s.cv_results_, s.best_index_
         rows.append({'model': name, 'accuracy': r['mean_test_accuracy'][i], 'accuracy_std': r['std_test_accuracy'][i],
                      'f1_macro': r['mean_test_f1_macro'][i], 'fit_s': r['mean_fit_time'][i],
@@ -122,6 +133,7 @@ def with_probabilities(pipe: Pipeline) -> Pipeline:
         pipe.steps[-1] = (pipe.steps[-1][0], CalibratedClassifierCV(pipe.steps[-1][1], ensemble=False))
     return pipe
 
+# %% ../nbs/05_models.ipynb #dded2871
 def fold_metrics(y, pred, fold) -> dict:
     "Accuracy (mean and std over folds), macro-F1 (mean over folds), per-family recall and confusion counts of out-of-fold answers."
     y, pred, fold = np.asarray(y), np.asarray(pred), np.asarray(fold)
@@ -135,10 +147,11 @@ def fold_metrics(y, pred, fold) -> dict:
             'recall': dict(zip(labels, recall_score(y, pred, labels=labels, average=None).round(4).tolist())),
             'confusion': {'labels': labels, 'predicted': predicted, 'counts': counts.values.tolist()}}
 
+# %% ../nbs/05_models.ipynb #68f26fb7
 def cv_evaluate(pipe, X, y) -> tuple[dict, np.ndarray]:
     "Metrics of `pipe` over the stratified 5 folds (`fold_metrics`) and its out-of-fold predictions."
     y = np.asarray(y)
-    pred = cross_val_predict(pipe, X, y, cv=CV, n_jobs=-1)
+    with joblib_engine(): pred = cross_val_predict(pipe, X, y, cv=CV, n_jobs=-1)
     fold = np.zeros(len(y), int)
     for k, (_, te) in enumerate(CV.split(X, y)): fold[te] = k
     return {**fold_metrics(y, pred, fold), 'folds': CV.get_n_splits()}, pred
@@ -150,22 +163,26 @@ def library_versions() -> dict:
     return {'artcolor': artcolor.__version__, 'scikit-learn': sklearn.__version__, 'numpy': np.__version__,
             'scipy': scipy.__version__, 'joblib': joblib.__version__, 'pandas': pd.__version__}
 
+# %% ../nbs/05_models.ipynb #039b088c
 def save_artifact(pipe, out_dir: Path) -> str:
     "Write `pipe` to `out_dir/artcolor.joblib` atomically (a temporary file, then a rename); returns its sha256."
     tmp = out_dir / (MODEL_FILE + '.tmp')
     joblib.dump(pipe, tmp); os.replace(tmp, out_dir / MODEL_FILE)
     return file_sha256(out_dir / MODEL_FILE)
 
+# %% ../nbs/05_models.ipynb #72bc1a89
 def selection_records(selection: pd.DataFrame | None) -> list[dict]:
     "The selection table as JSON-ready records (parameters as text)."
     if selection is None: return []
     return json.loads(selection.drop(columns='params').assign(params=selection.params.map(str)).to_json(orient='records'))
 
+# %% ../nbs/05_models.ipynb #8b8c1596
 def write_card(card: dict, out_dir: Path, markdown: str):
     "The card beside the artefact: `artcolor.json` for programs, `MODEL_CARD.md` for people."
     (out_dir / CARD_FILE).write_text(json.dumps(card, indent=2) + '\n')
     (out_dir / 'MODEL_CARD.md').write_text(markdown)
 
+# %% ../nbs/05_models.ipynb #5d2559e2
 def export_model(pipe: Pipeline, df: pd.DataFrame, data_path, out_dir=MODELS_DIR, name: str = '',
                  selection: pd.DataFrame | None = None, grid: str = 'reduced') -> dict:
     "Cross-validate `pipe` as exported, fit it on all of `df`, write `artcolor.joblib` and its card `artcolor.json`."
@@ -198,10 +215,21 @@ def export_model(pipe: Pipeline, df: pd.DataFrame, data_path, out_dir=MODELS_DIR
     return card
 
 # %% ../nbs/05_models.ipynb #30caf268
+def _classic_evaluation(card: dict) -> str:
+    "The card's evaluation section: this model and the 2023 recipe, and recall per family."
+    cv, base = card['cv'], card['cv']['baseline_2023']
+    return f"""## Evaluation (stratified {cv['folds']}-fold cross-validation of the exported pipeline, {cv['selection_grid']} selection grid)
+| | accuracy | macro-F1 |
+|---|---|---|
+| this model | {cv['accuracy']:.3f} ± {cv['accuracy_std']:.3f} | {cv['f1_macro']:.3f} |
+| 2023 recipe (scaler + SVC C=100, gamma=0.01) | {base['accuracy']:.3f} ± {base['accuracy_std']:.3f} | {base['f1_macro']:.3f} |
+
+Recall per family: {' · '.join(f"{k} {v:.0%}" for k, v in cv['recall'].items())}.
+"""
+
+# %% ../nbs/05_models.ipynb #410021eb
 def model_card_markdown(card: dict) -> str:
     "The model card as Markdown: what it is for and not for, data, evaluation, limits."
-    cv, base = card['cv'], card['cv']['baseline_2023']
-    recall = ' · '.join(f"{k} {v:.0%}" for k, v in cv['recall'].items())
     return f"""# Model card: {card['name']} {card['version']} ({card['model']})
 
 Created {card['created']}; artefact `{card['artifact']['file']}`, sha256 `{card['artifact']['sha256']}`.
@@ -221,14 +249,7 @@ The 18 classic colour features ({', '.join(card['feature_names'][:3])}, …, {ca
 `{card['data']['name']}`: {card['data']['rows']:,} rows, sha256 `{card['data']['sha256']}`.
 Rows per family: {', '.join(f"{k} {v}" for k, v in card['data']['class_counts'].items())}.
 
-## Evaluation (stratified {cv['folds']}-fold cross-validation of the exported pipeline, {cv['selection_grid']} selection grid)
-| | accuracy | macro-F1 |
-|---|---|---|
-| this model | {cv['accuracy']:.3f} ± {cv['accuracy_std']:.3f} | {cv['f1_macro']:.3f} |
-| 2023 recipe (scaler + SVC C=100, gamma=0.01) | {base['accuracy']:.3f} ± {base['accuracy_std']:.3f} | {base['f1_macro']:.3f} |
-
-Recall per family: {recall}.
-
+{_classic_evaluation(card)}
 ## Limitations
 {card['limitations']}
 

@@ -4,9 +4,9 @@
 
 # %% ../nbs/05c_training.ipynb #28c11b52
 from __future__ import annotations
-import contextlib, datetime, warnings
+import datetime, warnings
 from pathlib import Path
-import joblib, numpy as np, pandas as pd
+import numpy as np, pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold
@@ -14,6 +14,7 @@ import artcolor
 from .blend import FamilyBlend, bgr_model, colour_model, reference_rows
 from .data import MODEL_FILE, MODELS_DIR, DataNotFound, dataset_path, file_sha256
 from .features import BGR_STATS, FEATURE_GROUPS, FEATURE_NAMES, feature_group
+from .parallel import joblib_engine
 from .models import (baseline_2023, candidates, fold_metrics, library_versions, save_artifact, select_models, selection_records,
                              with_probabilities, write_card)
 
@@ -50,11 +51,12 @@ def _fold(blend, X, y, train, test):
             base[g_test == k] = baseline_2023().fit(X[fit_rows][:, cols], y[fit_rows]).predict(X[test[g_test == k]][:, cols])
     return test, b.predict_proba(X[test]), b.familiar(X[test]), base
 
+# %% ../nbs/05c_training.ipynb #00a4a88d
 def cv_blend(blend: FamilyBlend, rows: pd.DataFrame, n_jobs: int = -1) -> dict:
     "Out-of-fold probabilities, familiar flags and fold ids of `blend` on `rows` (`reference_rows`), and the 2023 recipe's labels on the rows with texture."
     X, y = rows[FEATURE_NAMES].to_numpy(float), rows.color.to_numpy()
     folds = list(CV_TABLES.split(X, rows.color + '|' + rows.table, rows.group))
-    out = Parallel(n_jobs=n_jobs)(delayed(_fold)(blend, X, y, tr, te) for tr, te in folds)
+    with joblib_engine(): out = Parallel(n_jobs=n_jobs)(delayed(_fold)(blend, X, y, tr, te) for tr, te in folds)
     classes = np.array(sorted(set(y)))
     proba, familiar, fold = np.zeros((len(y), len(classes))), np.zeros(len(y), bool), np.zeros(len(y), int)
     baseline = np.full(len(y), None, object)
@@ -72,7 +74,7 @@ def table_metrics(y, pred, fold, proba=None, classes=None, familiar=None) -> dic
     if familiar is not None: m['unfamiliar'] = float(1 - np.mean(familiar))
     return m
 
-# %% ../nbs/05c_training.ipynb #4a70a4f2
+# %% ../nbs/05c_training.ipynb #242ffa2d
 def cv_metrics(rows: pd.DataFrame, cv: dict) -> dict:
     "The card's `cv` section from `cv_blend`'s output: per table and on the 18-feature rows, with the 2023 recipe beside it."
     y, pred = rows.color.to_numpy(), cv['classes'][cv['proba'].argmax(1)]
@@ -107,7 +109,7 @@ def _card_data(rows: pd.DataFrame, paths: dict) -> dict:
     return {'name': ' + '.join(rows.table.unique()), 'rows': int(len(rows)), 'tables': [table(t) for t in rows.table.unique()],
             'class_counts': {str(k): int(v) for k, v in rows.color.value_counts().items()}}
 
-# %% ../nbs/05c_training.ipynb #6c0048b0
+# %% ../nbs/05c_training.ipynb #b7154887
 def export_blend(blend: FamilyBlend, rows: pd.DataFrame, cv: dict, out_dir=MODELS_DIR, texture_name: str = '',
                  selection: pd.DataFrame | None = None, grid: str = 'reduced', paths: dict | None = None) -> dict:
     "Fit `blend` on all `rows`, write `artcolor.joblib` and its card (with `cv` from `cv_blend`) to `out_dir`; returns the card."
@@ -134,7 +136,7 @@ def export_blend(blend: FamilyBlend, rows: pd.DataFrame, cv: dict, out_dir=MODEL
     write_card(card, out_dir, blend_card_markdown(card))
     return card
 
-# %% ../nbs/05c_training.ipynb #9cd24b18
+# %% ../nbs/05c_training.ipynb #7ecbe98d
 LIMITATIONS = ('The 18-feature rows are the support vectors of the 2023 SVM (hard boundary cases, no GRAY), so accuracy on them is '
     'not comparable with the 2023 figure of 0.878 on all images; the fair 2021 sample carries only the six BGR statistics, and '
     'the 2026 tiles only a mean colour. GRAY is learnt from the mean colour of the 2026 tiles alone; no real row has both '
@@ -144,14 +146,26 @@ LIMITATIONS = ('The 18-feature rows are the support vectors of the 2023 SVM (har
     'probabilities are for a sample balanced in that way.')
 
 # %% ../nbs/05c_training.ipynb #c5a53e67
-def blend_card_markdown(card: dict) -> str:
-    "The model card as Markdown: what it is for and not for, data, evaluation per table, familiarity, limits."
+def _card_evaluation(card: dict) -> str:
+    "The card's evaluation section: a row per table, then the 2023 recipe on the 18-feature rows."
     cv, base = card['cv'], card['cv']['baseline_2023']
     recipe = lambda m: f"{m['baseline_2023']['accuracy']:.3f}" if 'baseline_2023' in m else ''
     rows = '\n'.join(f"| {t} | {m['rows']:,} | {m['accuracy']:.3f} ± {m['accuracy_std']:.3f} | {recipe(m)} | {m['f1_macro']:.3f} | {m['ece']:.3f} | {m['unfamiliar']:.1%} |"
                      for t, m in cv['tables'].items())
-    tables = '\n'.join(f"- `{t['name']}`: {t['rows']:,} rows, {t['features']}, families {', '.join(t['families'])}; sha256 `{t['sha256']}`" for t in card['data']['tables'])
-    thresholds = ', '.join(f"{k} {v:.4g}" for k, v in card['familiarity']['thresholds'].items())
+    return f"""## Evaluation (5-fold cross-validation over every table, folds stratified by family and table, artworks kept whole, the blend refitted in each fold)
+| rows | n | accuracy | 2023 recipe | macro-F1 | ECE | unfamiliar |
+|---|---|---|---|---|---|---|
+{rows}
+
+The 2023 recipe (scaler + SVC C=100, gamma=0.01) is fitted in the same folds on the features the rows carry (all 18 for the
+2023 rows, the six BGR statistics for the 2021 rows). On the rows with all 18 features it scores {base['accuracy']:.3f} ± {base['accuracy_std']:.3f}
+(macro-F1 {base['f1_macro']:.3f}); this model {cv['accuracy']:.3f} ± {cv['accuracy_std']:.3f} (macro-F1 {cv['f1_macro']:.3f}).
+Texture-model selection grid: {cv['selection_grid']}. For an image, the BGR model's share of the texture answer is {card['bgr_share']:.2f}.
+"""
+
+# %% ../nbs/05c_training.ipynb #8e93a939
+def _card_intro(card: dict) -> str:
+    "The card's title, what the model is for and not for, its input and output."
     return f"""# Model card: {card['name']} {card['version']}
 
 {card['model']}. Created {card['created']}; artefact `{card['artifact']['file']}`, sha256 `{card['artifact']['sha256']}`.
@@ -166,27 +180,25 @@ def blend_card_markdown(card: dict) -> str:
 The 18 classic colour features of an 8-bit image (`artcolor.features.extract_features`), or a row that carries only the
 mean colour, or only the six BGR statistics, the other features missing; a probability for each of the
 {len(card['classes'])} families {', '.join(card['classes'])}, and `familiar` with the score behind it.
+"""
 
+# %% ../nbs/05c_training.ipynb #370ac109
+def blend_card_markdown(card: dict) -> str:
+    "The model card as Markdown: what it is for and not for, data, evaluation per table, familiarity, limits."
+    tables = '\n'.join(f"- `{t['name']}`: {t['rows']:,} rows, {t['features']}, families {', '.join(t['families'])}; sha256 `{t['sha256']}`" for t in card['data']['tables'])
+    thresholds = ', '.join(f"{k} {v:.4g}" for k, v in card['familiarity']['thresholds'].items())
+    only = card['colour_only']
+    return f"""{_card_intro(card)}
 ## Training data
 {tables}
 
-## Evaluation (5-fold cross-validation over every table, folds stratified by family and table, artworks kept whole, the blend refitted in each fold)
-| rows | n | accuracy | 2023 recipe | macro-F1 | ECE | unfamiliar |
-|---|---|---|---|---|---|---|
-{rows}
-
-The 2023 recipe (scaler + SVC C=100, gamma=0.01) is fitted in the same folds on the features the rows carry (all 18 for the
-2023 rows, the six BGR statistics for the 2021 rows). On the rows with all 18 features it scores {base['accuracy']:.3f} ± {base['accuracy_std']:.3f}
-(macro-F1 {base['f1_macro']:.3f}); this model {cv['accuracy']:.3f} ± {cv['accuracy_std']:.3f} (macro-F1 {cv['f1_macro']:.3f}).
-Texture-model selection grid: {cv['selection_grid']}. For an image, the BGR model's share of the texture answer is {card['bgr_share']:.2f}.
-
+{_card_evaluation(card)}
 ## Familiarity
 {card['familiarity']['criterion']} Thresholds: {thresholds}.
 
 ## Families only the colour model knows
-{', '.join(card['colour_only']['families']) or 'none'}: where the texture models answer, their probability is the colour
-model's times {card['colour_only']['scale']:.2f}, the largest scale at which at most {card['colour_only']['rate']:.0%} of the
-rows with texture (which hold none of them) are named one of them, out of fold.
+{', '.join(only['families']) or 'none'}: where the texture models answer, their probability is the colour model's times
+{only['scale']:.2f}, the largest scale at which at most {only['rate']:.0%} of the rows with texture (which hold none of them) are named one of them, out of fold.
 
 ## Limitations
 {card['limitations']}
@@ -196,17 +208,19 @@ rows with texture (which hold none of them) are named one of them, out of fold.
 scikit-learn minor version or if its sha256 differs from this card.
 """
 
-# %% ../nbs/05c_training.ipynb #f4dcc983
-@contextlib.contextmanager
-def _engine(scheduler: str | None, scatter: list):
-    "Nothing on this machine; with a scheduler, joblib's dask backend on it, `scatter` sent to the workers once."
-    if scheduler is None:
-        yield; return
-    from artcolor.cluster import dask_client
-    with dask_client(scheduler), joblib.parallel_config(backend='dask', scatter=scatter):
-        yield
-
 # %% ../nbs/05c_training.ipynb #ca4c97fe
+def _training_tables(data, extra, progress: bool) -> dict[str, Path]:
+    "The tables `train` reads, by file name: `data` (which must carry the 18 features), then each of `extra` found."
+    path = dataset_path(data)
+    missing = [c for c in FEATURE_NAMES if c not in pd.read_csv(path, nrows=1)]
+    if missing: raise ValueError(f"{path} lacks feature columns {missing[:3]}...: make it with `artcolor features DIR`")
+    paths = {path.name: path}
+    for t in extra or ():
+        try: p = dataset_path(t); paths[p.name] = p
+        except DataNotFound as e: print(f"training without {t}: {e}") if progress else None
+    return paths
+
+# %% ../nbs/05c_training.ipynb #ec4d4905
 EXTRA_TABLES = ('gac2021', 'gac2026_tiles')
 
 def train(data=None,                       # a reference table's name or a features.csv with the 18 features (default: `dataset_path()`)
@@ -215,29 +229,23 @@ def train(data=None,                       # a reference table's name or a featu
           extra=EXTRA_TABLES,              # tables with fewer features (names or files) added to the models their features allow
           n_jobs: int = -1,                # worker processes for the grid search and the folds
           progress: bool = True,           # one line per candidate and a summary
-          scheduler: str | None = None,    # run the search and the folds on a Dask scheduler (address or 'local', chapter 2a)
+          scheduler: str | None = None,    # run the search and the folds on a Dask scheduler (address or 'local', chapter 0e)
           budget_s: float | None = None    # leave out texture candidates whose predicted search time exceeds this (chapter 5)
          ) -> dict:
     "Select the texture model on `data`, blend it with the colour and BGR models on `data` and `extra`, export it with its card to `out_dir`."
-    path = dataset_path(data)
-    missing = [c for c in FEATURE_NAMES if c not in pd.read_csv(path, nrows=1)]
-    if missing: raise ValueError(f"{path} lacks feature columns {missing[:3]}...: make it with `artcolor features DIR`")
-    paths = {path.name: path}
-    for t in extra or ():
-        try: p = dataset_path(t); paths[p.name] = p
-        except DataNotFound as e: print(f"training without {t}: {e}") if progress else None
+    paths = _training_tables(data, extra, progress)
     rows = reference_rows(*paths.values())
     full_rows = rows[feature_group(rows[FEATURE_NAMES].to_numpy(float)) == 2]
     X, y = full_rows[FEATURE_NAMES].to_numpy(float), full_rows.color.to_numpy()
-    with _engine(scheduler, scatter=[X, y]):
-        results, searches = select_models(X, y, candidates(full), n_jobs=n_jobs, progress=progress, budget_s=budget_s)
+    with joblib_engine(scheduler, scatter=[X, y]):
+        results, searches = select_models(X, y, candidates(full, rows=len(y)), n_jobs=n_jobs, progress=progress, budget_s=budget_s)
         blend = FamilyBlend(colour_model(), bgr_model(), with_probabilities(searches[results.model[0]].best_estimator_))
         cv = cv_blend(blend, rows, n_jobs=n_jobs)
     card = export_blend(blend, rows, cv, out_dir, texture_name=results.model[0], selection=results, grid='full' if full else 'reduced', paths=paths)
     _report(card, out_dir, progress)
     return card
 
-# %% ../nbs/05c_training.ipynb #b200f272
+# %% ../nbs/05c_training.ipynb #0a2dc317
 def _report(card: dict, out_dir, progress: bool):
     "Warn if the model is below the 2023 recipe on the 18-feature rows; print a summary line per table."
     if card['cv']['accuracy'] < card['cv']['baseline_2023']['accuracy']:

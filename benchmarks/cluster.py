@@ -8,8 +8,9 @@ import argparse, tempfile, time
 from pathlib import Path
 
 from benchmarks.features import make_jpegs
-from artcolor.cluster import dask_client
+from artcolor.parallel import dask_client
 from artcolor.features import extract_files
+from benchmarks.common import save_result
 
 
 def main():
@@ -31,6 +32,7 @@ def main():
     cluster = list(res.values())[2]
     print(f"identical rows: {same}; cluster / one process = {cluster / one:.2f} (includes starting the cluster); "
           f"two processes / one = {res['2 local processes (pool start included)'] / one:.2f} (includes starting the pool)")
+    save_result('cluster', {'files': a.n, 'files_per_second': res, 'identical_rows': bool(same)})
 
 
 if __name__ == '__main__':

@@ -38,6 +38,9 @@ def main():
         assert (df.status == 'ok').all(), df.status.value_counts()
     print(f"{a.n} images, {a.latency * 1000:.0f} ms latency each: serial loop {serial:.1f} img/s | "
           f"download(concurrency={a.concurrency}) {ours:.1f} img/s (verified, atomic) | ratio {ours / serial:.1f}x")
+    from benchmarks.common import save_result
+    save_result('download', {'images': a.n, 'latency_s': a.latency, 'concurrency': a.concurrency,
+                             'images_per_second': {'serial loop': serial, 'download': ours}, 'speedup': ours / serial})
 
 
 if __name__ == '__main__':

@@ -64,6 +64,11 @@ def main():
           f"one OpenCV thread {fast1:.3f} ms ({classic / fast1:.1f}x) | extract_extended {ext:.2f} ms")
     print(f"files/s: 2023 loop (imread + classic) {loop:.0f} | extract_files 1 worker {one:.0f} ({one / loop:.1f}x) "
           f"| 2 workers {two:.0f} ({two / loop:.1f}x, {two / one:.2f}x over 1 worker)")
+    from benchmarks.common import save_result
+    save_result('features', {'files': n, 'max_difference_from_classic': worst,
+                             'per_image_ms': {'classic': classic, 'extract_features': fast, 'extract_features_one_thread': fast1, 'extract_extended': ext},
+                             'files_per_second': {'2023 loop': loop, 'extract_files, 1 worker': one, 'extract_files, 2 workers': two},
+                             'speedup_per_image': classic / fast, 'speedup_two_over_one': two / one, 'speedup_two_over_2023_loop': two / loop})
 
 
 if __name__ == '__main__':

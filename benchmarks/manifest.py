@@ -11,6 +11,7 @@ import pandas as pd
 
 from artcolor.data import MANIFEST_COLUMNS, write_manifest
 from artcolor.scraping import ManifestJournal, merge_rows
+from benchmarks.common import save_result
 
 
 def rows(start: int, n: int) -> list[dict]:
@@ -46,6 +47,8 @@ def main():
         print(f"{n:>6,} rows: rewrite pictures.csv {old:8.2f} ms per batch of {a.batch}; journal {new:6.2f} ms")
     print(f"journal at 65k / at 1k = {res[65_000][1] / res[1_000][1]:.2f} (target <= 2); "
           f"at 65k the journal is {res[65_000][0] / res[65_000][1]:.0f}x cheaper than rewriting")
+    save_result('manifest', {'batch': a.batch, 'per_batch_ms': {f'{n:,} rows': {'rewrite': old, 'journal': new} for n, (old, new) in res.items()},
+                             'journal_65k_over_1k': res[65_000][1] / res[1_000][1]})
 
 
 if __name__ == '__main__':

@@ -48,6 +48,8 @@ def main():
         print(f"{name:42s} import {m['import_s']:.2f} s, ready (model loaded) {m['ready_s']:.2f} s, "
               f"peak memory {m['rss_mb']:.0f} MB, report/scrape/notebook modules: {', '.join(m['heavy']) or 'none'}")
     print(f"ratio: start-up {before['ready_s'] / now['ready_s']:.2f}x faster, memory {before['rss_mb'] / now['rss_mb']:.2f}x smaller")
+    from benchmarks.common import save_result
+    save_result('startup', {'runs': a.runs, 'service': now, 'with_plotting_stack': before})
     if now['heavy']: sys.exit(f"FAIL: the service imports {now['heavy']}")
 
 

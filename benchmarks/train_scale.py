@@ -35,13 +35,13 @@ def main():
     a = ap.parse_args()
     engine = contextlib.nullcontext()
     if a.scheduler:
-        from artcolor.cluster import dask_client
+        from artcolor.parallel import dask_client
         engine = contextlib.ExitStack(); engine.enter_context(dask_client(a.scheduler)); engine.enter_context(joblib.parallel_config(backend='dask'))
-    data = {n: resampled(n) for n in a.sizes}
+    data, results = {n: resampled(n) for n in a.sizes}, {}
     print(f"{'candidate':32s}" + ''.join(f"{n:>12,}" for n in a.sizes) + '   exponent')
     with engine:
         for name, (pipe, _) in candidates().items():
-            measured, cells = {}, []
+            measured, cells, times = {}, [], []
             for n in a.sizes:
                 if len(measured) >= 2:
                     ns, ts = np.log(list(measured)), np.log(list(measured.values()))
@@ -49,12 +49,15 @@ def main():
                 elif measured: predicted = list(measured.values())[-1] * (n / list(measured)[-1]) ** 2
                 else: predicted = 0
                 if predicted > a.budget:
-                    cells.append(f"({predicted:,.0f} s)"); continue
+                    cells.append(f"({predicted:,.0f} s)"); times.append((n, predicted, 'predicted')); continue
                 X, y = data[n]
                 t = time.perf_counter(); cross_validate(clone(pipe), X, y, cv=CV, n_jobs=-1); measured[n] = time.perf_counter() - t
-                cells.append(f"{measured[n]:,.1f} s")
+                cells.append(f"{measured[n]:,.1f} s"); times.append((n, measured[n], 'measured'))
             k = np.polyfit(np.log(list(measured)), np.log(list(measured.values())), 1)[0] if len(measured) >= 2 else float('nan')
             print(f"{name:32s}" + ''.join(f"{c:>12s}" for c in cells) + f"   {k:8.2f}", flush=True)
+            results[name] = {'times': times, 'exponent': float(k)}
+    from benchmarks.common import save_result
+    save_result('train_scale', {'sizes': a.sizes, 'budget_s': a.budget, 'scheduler': a.scheduler, 'candidates': results})
 
 
 if __name__ == '__main__':

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 distributed = pytest.importorskip('distributed')
-from artcolor.cluster import dask_client, map_chunks  # noqa: E402
+from artcolor.parallel import map_chunks  # noqa: E402
 from artcolor.features import extract_files  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -69,14 +69,15 @@ def _slow_identity(chunk, delay):
 
 def test_a_worker_killed_mid_run_loses_nothing():
     "Dask runs a dead worker's tasks again elsewhere: every chunk's result comes back, in order."
-    with dask_client('local', workers=2) as client:
+    import distributed
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+         distributed.Client(cluster) as client:
         chunks = [[i] for i in range(8)]
-        pids = client.run(os.getpid)
-        victim = sorted(pids.values())[0]
+        victim = sorted(client.run(os.getpid).values())[0]
         killed = []
         def on_done(_):
             if not killed: os.kill(victim, signal.SIGKILL); killed.append(victim)
-        res = map_chunks(client, _slow_identity, chunks, 0.4, on_done=on_done)
+        res = map_chunks(_slow_identity, chunks, 0.4, scheduler=cluster.scheduler_address, on_done=on_done)
     assert killed and res == chunks
 
 
