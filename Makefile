@@ -8,7 +8,7 @@ PORT  ?= 8000
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PIP_QUIET := -q --disable-pip-version-check
 
-.PHONY: venv chromium wrk serve test export-check clean-check lint workflows report data train bench clean
+.PHONY: venv chromium wrk serve test export-check clean-check lint workflows deploy-check docker-test report data train bench fuzz clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: settings.ini setup.py
@@ -56,8 +56,16 @@ workflows: venv
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline --no-progress .github/workflows
 
+## The deployment files, checked offline: the Kubernetes manifests against Kubernetes' own schemas (no cluster needed).
+deploy-check: venv
+	$(BIN)/kubernetes-validate --strict --quiet deploy/kubernetes/deployment.yaml deploy/kubernetes/service.yaml deploy/kubernetes/hpa.yaml
+
+## Build the container image from the working tree and run it as a deployment would (needs a Docker engine).
+docker-test: venv
+	$(BIN)/python tools/docker_test.py
+
 ## Every notebook as a test, the report built (executed, warnings fatal), then pytest (API, browser, report).
-test: venv chromium export-check clean-check lint workflows
+test: venv chromium export-check clean-check lint workflows deploy-check
 	$(BIN)/nbdev_test
 	$(BIN)/python tools/book.py
 	$(BIN)/python -m pytest tests/ -q
@@ -79,12 +87,22 @@ train: venv
 
 ## Benchmarks: each prints a ratio against its baseline measured in the same run.
 bench: venv wrk
+	@# Pylette (for benchmarks/photos.py) asks for opencv-python, which would shadow the headless OpenCV: installed without it
+	@$(BIN)/python -c "import pylette" 2>/dev/null || $(BIN)/python -m pip install $(PIP_QUIET) --no-deps "pylette>=6,<7"
 	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/photos.py
 	$(BIN)/python benchmarks/features.py
 	$(BIN)/python benchmarks/cluster.py
 	$(BIN)/python benchmarks/manifest.py
 	$(BIN)/python benchmarks/download.py
 	$(BIN)/python benchmarks/api.py
+
+## Fuzz the image reader and the upload path for minutes each (make test runs a short pass): FUZZ_SECONDS=300 by default.
+FUZZ_SECONDS ?= 300
+fuzz: venv
+	for t in load_image upload; do \
+	  $(BIN)/python tests/fuzz/targets.py $$t .fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=3072 -max_len=300000 -artifact_prefix=.fuzz/ || exit 1; \
+	done
 
 clean:
 	rm -rf _build nbs/_build _proc .pytest_cache

@@ -16,8 +16,9 @@ statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Produ
 py_versions = '3.10 3.11 3.12 3.13'.split()
 
 requirements = cfg.get('requirements', '').split()
-# extras per use: [scrape] the browser, [report] plots and the book, [dask] a cluster, [dev] everything plus the test and notebook tools
-extras = {k: cfg.get(f'{k}_requirements', '').split() for k in ('scrape', 'report', 'dask')}
+# extras per use: [scrape] the browser, [report] plots and the book, [dask] a cluster, [bench] the palette libraries benchmarks/photos.py compares,
+# [dev] everything plus the test and notebook tools
+extras = {k: cfg.get(f'{k}_requirements', '').split() for k in ('scrape', 'report', 'dask', 'bench')}
 extras['dev'] = sorted({r for v in extras.values() for r in v} | set(cfg.get('dev_requirements', '').split()))
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
