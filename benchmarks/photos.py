@@ -32,14 +32,17 @@ TOOLS = {
     'modern_colorthief (palette)': "import modern_colorthief; run = lambda f: modern_colorthief.get_palette(f, 5)",
     'Pylette (palette)': "import pylette; run = lambda f: pylette.extract_colors(f, 5)",
 }
-MEASURE = """import resource, statistics, sys, time
+# Peak memory is this process's VmHWM: getrusage's ru_maxrss would start from the parent's resident size (Linux
+# carries it across fork and exec), so the growth of a child smaller than this benchmark read 0.
+MEASURE = """import re, statistics, sys, time
 {setup}
+hwm = lambda: int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1]) / 1024
 f = sys.argv[1]
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss        # after the imports (and artcolor's model): what the file adds
+base = hwm()                                                  # after the imports (and artcolor's model): what the file adds
 times = []
 for _ in range(3):                                            # the median leaves out a slower first call
     t = time.perf_counter(); run(f); times.append(time.perf_counter() - t)
-print(statistics.median(times), (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)
+print(statistics.median(times), hwm() - base)
 """
 
 
