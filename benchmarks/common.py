@@ -1,7 +1,7 @@
 """What every benchmark shares: free ports, starting a service, and writing its results (JSON, with the machine and the date).
 
-Each benchmark writes `benchmarks/results/NAME.json`; the report's landing page, chapter 2a and the
-README render their figures from those files (`artcolor.benchmarks`), never from numbers typed by hand.
+Each benchmark writes `benchmarks/results/NAME.json`; the report's landing page, chapter 7a and the
+README render their figures from those files (`artcolor.data.benchmark_result`, `tools/results.py`), never from numbers typed by hand.
 """
 import datetime, json, os, platform, socket, subprocess, time, urllib.request
 from pathlib import Path
