@@ -99,12 +99,14 @@ bench: venv wrk
 	$(BIN)/python benchmarks/download.py
 	$(BIN)/python benchmarks/api.py
 
-## Fuzz the image reader and the upload path for minutes each (make test runs a short pass): FUZZ_SECONDS=300 by default.
+## Fuzz the image reader and the upload path for minutes each (make test runs a short pass): FUZZ_SECONDS=300 by default;
+## then schemathesis with 500 random examples an operation (make test runs 25 fixed ones).
 FUZZ_SECONDS ?= 300
 fuzz: venv
 	for t in load_image upload; do \
 	  $(BIN)/python tests/fuzz/targets.py $$t .fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=3072 -max_len=300000 -artifact_prefix=.fuzz/ || exit 1; \
 	done
+	ARTCOLOR_SCHEMATHESIS_EXAMPLES=500 ARTCOLOR_SCHEMATHESIS_RANDOM=1 $(BIN)/python -m pytest tests/test_openapi.py -q
 
 clean:
 	rm -rf _build nbs/_build _proc .pytest_cache

@@ -87,8 +87,11 @@ class UploadGuard:
     """Pure ASGI middleware for POST bodies: 413 over the size limit (a declared Content-Length without reading it, a
     chunked body as it arrives), 408 when the client pauses longer than `pause_s` between two parts of the body."""
 
-    def __init__(self, app, limit_for, pause_s: float):
-        self.app, self.limit_for, self.pause_s = app, limit_for, pause_s
+    def __init__(self, app, limit_for, pause_s: float, per_image_mb: float):
+        self.app, self.limit_for, self.pause_s, self.per_image_mb = app, limit_for, pause_s, per_image_mb
+
+    def too_large(self, limit: int) -> str:
+        return f'the upload is too large: at most {self.per_image_mb:g} MB an image ({limit:,} bytes for this request, the form included)'
 
     async def __call__(self, scope, receive, send):
         if scope['type'] != 'http' or scope['method'] != 'POST':
@@ -96,7 +99,7 @@ class UploadGuard:
         limit = self.limit_for(scope['path'])
         declared = dict(scope['headers']).get(b'content-length')
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            return await problem(send, 413, f'request body over the limit of {limit:,} bytes')
+            return await problem(send, 413, self.too_large(limit))
         state = {'received': 0, 'refuse': None, 'started': False, 'whole': False}
 
         async def guarded_receive():
@@ -109,7 +112,7 @@ class UploadGuard:
                 state['whole'] = not message.get('more_body', False)
                 state['received'] += len(message.get('body', b''))
                 if state['received'] > limit:
-                    state['refuse'] = (413, f'request body over the limit of {limit:,} bytes'); return {'type': 'http.disconnect'}
+                    state['refuse'] = (413, self.too_large(limit)); return {'type': 'http.disconnect'}
             return message
 
         async def guarded_send(message):
@@ -224,7 +227,7 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
                               f'(at most {settings.max_upload_bytes / 1e6:g} MB and {MAX_PIXELS / 1e6:g} megapixels).')
     slack = 64 * 1024                                    # multipart boundaries and headers around the files
     per_path = lambda path: settings.max_upload_bytes * (settings.max_batch_files if path.endswith('/batch') else 1) + slack
-    app.add_middleware(UploadGuard, limit_for=per_path, pause_s=settings.body_timeout_s)
+    app.add_middleware(UploadGuard, limit_for=per_path, pause_s=settings.body_timeout_s, per_image_mb=settings.max_upload_mb)
     app.add_exception_handler(RequestValidationError, unreadable_request)
     app.add_exception_handler(StarletteHTTPException, http_problem)
     app.include_router(router)
