@@ -146,7 +146,7 @@ class Service:
         "The upload's bytes, or an HTTPException with the status /classify answers."
         limit, name = self.settings.max_upload_bytes, upload.filename or 'upload'
         data = await upload.read(limit + 1)
-        if len(data) > limit: raise HTTPException(413, f'{name} is over the limit of {limit:,} bytes')
+        if len(data) > limit: raise HTTPException(413, f'{name} is too large: at most {limit / 1e6:g} MB an image')
         if not data: raise HTTPException(422, f'{name} is empty')
         if sniff_format(data) is None:
             raise HTTPException(415, f'{name} is not an image: the bytes match no supported format ({FORMATS}), whatever its name or type says')
