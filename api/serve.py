@@ -28,6 +28,8 @@ from pathlib import Path
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from artcolor.parallel import usable_cores
+
 
 def cgroup_cpu_limit(root: Path = Path('/sys/fs/cgroup')) -> float | None:
     "The CPU quota of this cgroup in cores (cgroup v2 `cpu.max`, or v1 `cpu.cfs_quota_us`), or None when there is none."
@@ -51,7 +53,7 @@ def default_workers(env=os.environ) -> int:
             n = int(env[name])
             if n < 1: raise ValueError(f'{name} must be at least 1, got {n}')
             return n
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    cores = usable_cores()
     quota = cgroup_cpu_limit()
     return max(1, min(cores, math.ceil(quota)) if quota else cores)
 

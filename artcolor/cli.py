@@ -52,7 +52,7 @@ def _predict_table(p, path, json_lines: bool) -> int:
     return 0
 
 # %% ../nbs/07_cli.ipynb #d3c9c800
-COMMANDS = {   # name: (module, function, what it does, [(parameter, flags, argparse keywords)])
+COMMANDS = {   # name: (module, function, what it does, [(parameter, flags, argparse keywords)]); a parameter may have two options (--extra, --no-extra)
     'scrape': ('artcolor.scraping', 'scrape', "read the colour families into DIR/pictures.csv (the colour API, or the pages in headless Chromium)",
                [('families', ('--colors',), dict(nargs='+', metavar='FAMILY')), ('out', (), {}), ('via', (), dict(choices=['auto', 'api', 'browser'])),
                 ('limit', (), dict(type=int)), ('base_url', (), {}), ('workers', (), dict(type=int)), ('pause', (), dict(type=float)), ('details', (), {})]),
@@ -62,6 +62,7 @@ COMMANDS = {   # name: (module, function, what it does, [(parameter, flags, argp
                  [('folder', ('dir',), {}), ('extended', (), {}), ('n_jobs', ('--jobs',), dict(type=int)), ('scheduler', (), {})]),
     'train': ('artcolor.training', 'train', "select a model, blend it over every table, export it with its card",
               [('data', (), {}), ('out_dir', ('--out',), {}), ('full', (), {}), ('extra', (), dict(nargs='+', metavar='TABLE')),
+               ('extra', ('--no-extra',), dict(action='store_const', const=None, help='train on --data alone')),
                ('scheduler', (), {}), ('budget_s', ('--budget',), dict(type=float))]),
     'predict': ('artcolor.cli', 'predict', "classify image files (or the rows of a feature table) with the exported model",
                 [('images', ('image',), dict(nargs='*')), ('model', (), {}), ('features', (), {}), ('json_lines', ('--json',), {})]),
@@ -80,8 +81,7 @@ def parser() -> argparse.ArgumentParser:
             if not flags[0].startswith('-'):                                   # a positional: named by its parameter, shown as DIR, IMAGE...
                 flags, kw = (param,), {k: v for k, v in kw.items() if k != 'dest'} | {'metavar': flags[0].upper()}
             s.add_argument(*flags, **kw)
-        if name == 'train': s.add_argument('--no-extra', dest='extra', action='store_const', const=None, help='train on --data alone')
-        s.set_defaults(fn=fn, params=[p for p, *_ in opts])
+        s.set_defaults(fn=fn, params=sorted({p for p, *_ in opts}))
     return ap
 
 # %% ../nbs/07_cli.ipynb #974066af

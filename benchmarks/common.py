@@ -1,23 +1,21 @@
-"""What every benchmark shares: free ports, starting a service, and writing its results (JSON, with the machine and the date).
+"""What every benchmark shares: starting a service on a free port, and writing its results (JSON, with the machine and the date).
 
 Each benchmark writes `benchmarks/results/NAME.json`; the report's landing page, chapter 7a and the
 README render their figures from those files (`artcolor.data.benchmark_result`, `tools/results.py`), never from numbers typed by hand.
 """
-import datetime, json, os, platform, socket, subprocess, time, urllib.request
+import datetime, json, os, platform, subprocess, time, urllib.request
 from pathlib import Path
+
+from artcolor.parallel import usable_cores
+from artcolor.testing.replica import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / 'benchmarks' / 'results'
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
-
-
 def machine() -> dict:
     "The machine a result was measured on."
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
+    cores = usable_cores()
     cpu = next((l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name')), platform.processor()) \
         if Path('/proc/cpuinfo').exists() else platform.processor()
     return {'cores': cores, 'cpu': cpu, 'python': platform.python_version(), 'system': platform.platform(terse=True)}

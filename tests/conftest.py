@@ -1,16 +1,6 @@
-import io
-import cv2
+"Shared fixtures; image encoders, swatches and hostile files are in `artcolor.testing.specimens`."
 import numpy as np
 import pytest
-from PIL import Image
-
-
-def encode(ext: str, img: np.ndarray, *params) -> bytes:
-    return cv2.imencode(ext, img, list(params))[1].tobytes()
-
-
-def pil_bytes(im: Image.Image, fmt: str, **kw) -> bytes:
-    b = io.BytesIO(); im.save(b, fmt, **kw); return b.getvalue()
 
 
 @pytest.fixture(scope='session')

@@ -1,5 +1,5 @@
 "The HTTP service: every answer a client can get, and that no upload takes it down."
-import json, os, shutil, socket, subprocess, sys, time, urllib.request
+import json, os, shutil, subprocess, sys, time, urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -10,10 +10,8 @@ from PIL import Image
 from api.main import Settings, create_app
 from artcolor.data import MODELS_DIR
 from artcolor.predict import ModelMismatch
-from artcolor.testing.specimens import encode as _encode, flat, pil_bytes
-
-
-def encode(ext, img, *params): return _encode(img, ext, *params)
+from artcolor.testing.replica import free_port
+from artcolor.testing.specimens import encode, flat, pil_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +30,7 @@ def post(client, data, name='x.jpg', ctype='image/jpeg'):
 def good_images(blue):
     rgba = np.dstack([blue[..., ::-1], np.full(blue.shape[:2], 255, np.uint8)])
     return {
-        'jpeg': encode('.jpg', blue), 'png': encode('.png', blue), 'webp': encode('.webp', blue),
+        'jpeg': encode(blue, '.jpg'), 'png': encode(blue, '.png'), 'webp': encode(blue, '.webp'),
         'grey': pil_bytes(Image.fromarray(blue).convert('L'), 'JPEG'),
         'rgba': pil_bytes(Image.fromarray(rgba, 'RGBA'), 'PNG'),
         'gif': pil_bytes(Image.fromarray(blue[..., ::-1]), 'GIF'),
@@ -64,7 +62,7 @@ def test_answers_are_scikit_learns(client):
     rng = np.random.default_rng(1)
     for i in range(12):    # varied random colours and spreads, across the families
         img = np.clip(rng.uniform(0, 255, 3) + rng.normal(0, rng.uniform(5, 60), (96, 128, 3)), 0, 255).astype(np.uint8)
-        body = post(client, encode('.png', img)).json()
+        body = post(client, encode(img, '.png')).json()
         feats = np.array([list(body['features'].values())])
         expected = predictor.pipeline.predict_proba(feats)[0]
         got = np.array([body['probabilities'][c] for c in predictor.classes])
@@ -81,7 +79,7 @@ def test_grey_image_is_a_neutral_family(client, good_images):
                                         ((0, 200, 0), 'GREEN'), ((250, 250, 250), 'WHITE'), ((5, 5, 5), 'BLACK')])
 def test_flat_colours_get_their_family_and_are_unfamiliar(client, rgb, family):
     "What people send: a flat swatch gets its own family, not a far-off one, and is flagged as unlike any artwork."
-    body = post(client, encode('.png', flat(rgb))).json()
+    body = post(client, encode(flat(rgb), '.png')).json()
     assert body['label'] == family, body['probabilities']
     assert body['familiar'] is False and 0 <= body['familiarity'] < 0.01
 
@@ -90,7 +88,7 @@ def test_real_looking_image_is_familiar(client):
     "A photograph is like the artworks the model learnt from."
     from sklearn.datasets import load_sample_images
     photo = load_sample_images().images[0][..., ::-1]
-    body = post(client, encode('.jpg', np.ascontiguousarray(photo))).json()
+    body = post(client, encode(np.ascontiguousarray(photo), '.jpg')).json()
     assert body['familiar'] is True and body['familiarity'] > 0.01
     assert set(body['probabilities']) == set(client.get('/model').json()['classes'])
     assert len(body['probabilities']) == 12
@@ -118,7 +116,7 @@ def test_not_an_image_is_415(client, data, name, ctype):
 
 
 def test_undecodable_or_bomb_is_422(client, blue):
-    jpg = encode('.jpg', blue)
+    jpg = encode(blue, '.jpg')
     assert post(client, jpg[:len(jpg) // 2]).status_code == 422                   # truncated
     assert post(client, jpg[:3]).status_code == 422                               # magic only
     assert post(client, b'').status_code == 422                                   # empty
@@ -130,11 +128,11 @@ def test_undecodable_or_bomb_is_422(client, blue):
 
 def test_missing_field_is_422(client, blue):
     assert client.post('/classify').status_code == 422
-    assert client.post('/classify', files={'image': ('a.jpg', encode('.jpg', blue), 'image/jpeg')}).status_code == 422
+    assert client.post('/classify', files={'image': ('a.jpg', encode(blue, '.jpg'), 'image/jpeg')}).status_code == 422
 
 
 def test_batch_mixes_good_and_bad(client, good_images, blue):
-    jpg = encode('.jpg', blue)
+    jpg = encode(blue, '.jpg')
     files = [('files', ('a.jpg', jpg, 'image/jpeg')), ('files', ('notes.txt', b'text', 'text/plain')),
              ('files', ('cut.jpg', jpg[:100], 'image/jpeg')), ('files', ('b.webp', good_images['webp'], 'image/webp'))]
     r = client.post('/classify/batch', files=files)
@@ -147,7 +145,7 @@ def test_batch_mixes_good_and_bad(client, good_images, blue):
 
 
 def test_batch_limits(client, blue):
-    jpg = encode('.jpg', blue)
+    jpg = encode(blue, '.jpg')
     r = client.post('/classify/batch', files=[('files', (f'{i}.jpg', jpg, 'image/jpeg')) for i in range(33)])
     assert r.status_code == 422 and 'too many files' in r.json()['detail']
     assert client.post('/classify/batch').status_code == 422
@@ -160,7 +158,7 @@ def test_server_survives_the_hostile_set(client, blue):
         r = post(client, data)
         assert r.status_code in (413, 415, 422), (data[:12], r.status_code, r.text)
     assert client.get('/health').status_code == 200
-    assert post(client, encode('.jpg', blue)).json()['label'] == 'BLUE'
+    assert post(client, encode(blue, '.jpg')).json()['label'] == 'BLUE'
 
 
 def test_openapi_documents_the_errors(client):
@@ -178,10 +176,6 @@ def test_tampered_model_refuses_to_start(tmp_path):
         with TestClient(create_app(Settings(model=tmp_path / 'artcolor.joblib'))):
             pass
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 
 def test_uvicorn_process_answers_health(blue):

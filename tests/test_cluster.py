@@ -1,5 +1,5 @@
 "Past one machine: a real `dask scheduler` with two `dask worker` processes, and a worker killed mid-run."
-import os, signal, socket, subprocess, sys, time
+import os, signal, subprocess, sys, time
 from pathlib import Path
 
 import cv2
@@ -8,14 +8,11 @@ import pytest
 
 distributed = pytest.importorskip('distributed')
 from artcolor.parallel import map_chunks  # noqa: E402
+from artcolor.testing.replica import free_port  # noqa: E402
 from artcolor.features import extract_files  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 
 @pytest.fixture(scope='module')

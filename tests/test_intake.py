@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import Settings, create_app
+from artcolor.testing.replica import free_port
 from artcolor.testing.specimens import encode, hostile_files, photo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,10 +49,6 @@ def test_errors_are_documented_strings(client):
     assert bad.status_code in (400, 422) and isinstance(bad.json()['detail'], str)
     assert spec['info']['version'] == __import__('artcolor').__version__
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 
 @pytest.fixture()

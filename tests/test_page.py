@@ -1,10 +1,11 @@
 "The page at / as a person meets it, in real headless Chromium; the 2023 clients' endpoint; worker counts."
-import json, socket, subprocess, sys, time, urllib.request
+import json, subprocess, sys, time, urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import encode
+from artcolor.testing.replica import free_port
+from artcolor.testing.specimens import encode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -14,8 +15,7 @@ from api.serve import cgroup_cpu_limit, default_workers  # noqa: E402
 @pytest.fixture(scope='module')
 def service():
     "The service as `make serve` starts it (python -m api), on a free loopback port, one worker."
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen([sys.executable, '-m', 'api', '--host', '127.0.0.1', '--port', str(port), '--workers', '1'],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f'http://127.0.0.1:{port}'
@@ -52,7 +52,7 @@ def result_text(browser, wait_for):
 
 
 def test_page_classifies_an_upload_like_the_api(service, browser, tmp_path, blue):
-    img = tmp_path / 'painting.png'; img.write_bytes(encode('.png', blue))
+    img = tmp_path / 'painting.png'; img.write_bytes(encode(blue, '.png'))
     api = classify(service, img.read_bytes()).json()
     browser.get(service + '/')
     assert 'artcolor' in browser.title
@@ -74,7 +74,7 @@ def test_page_shows_the_apis_error_as_text(service, browser, tmp_path):
 
 
 def test_classify_gives_palette_and_family_shares(service, blue):
-    body = classify(service, encode('.jpg', blue)).json()
+    body = classify(service, encode(blue, '.jpg')).json()
     assert 1 <= len(body['palette']) <= 5 and abs(sum(c['share'] for c in body['palette']) - 1) < 1e-3
     assert all(len(c['hex']) == 7 and c['hex'].startswith('#') and c['family'] in body['family_shares'] for c in body['palette'])
     assert [c['share'] for c in body['palette']] == sorted((c['share'] for c in body['palette']), reverse=True)
@@ -82,7 +82,7 @@ def test_classify_gives_palette_and_family_shares(service, blue):
 
 
 def test_2023_clients_endpoint(service, blue):
-    png = encode('.png', blue)
+    png = encode(blue, '.png')
     old = classify(service, png, '/img_classify')
     assert old.status_code == 200 and old.json() == {'prediction': classify(service, png).json()['label']}
     assert classify(service, b'not an image', '/img_classify').status_code == 415       # 4xx, not the 2023 service's 500

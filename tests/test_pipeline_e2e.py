@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from artcolor.testing.replica import ReplicaSite
+from artcolor.testing.replica import ReplicaSite, free_port
 
 ARTCOLOR = str(Path(sys.executable).with_name('artcolor'))
 
@@ -54,9 +54,7 @@ def test_scrape_download_features_predict(site, tmp_path):
 
 
 def test_scrape_reports_a_dead_site(tmp_path):
-    import socket
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    port = free_port()
     r = run('scrape', '--colors', 'RED', '--out', tmp_path, '--base-url', f'http://127.0.0.1:{port}')
     assert r.returncode == 1 and 'FAILED' in r.stdout and 'ERR_CONNECTION_REFUSED' in r.stdout
 

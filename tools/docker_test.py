@@ -12,8 +12,10 @@ engines have no bridge network, and every check talks to 127.0.0.1 on a free por
 """
 from __future__ import annotations
 
-import argparse, json, socket, subprocess, sys, time, urllib.request
+import argparse, json, subprocess, sys, time, urllib.request
 from pathlib import Path
+
+from artcolor.testing.replica import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,10 +26,6 @@ def sh(*cmd, check=True, **kw) -> subprocess.CompletedProcess:
 
 def ok(what: str): print(f'  ok  {what}', flush=True)
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 
 def post(port: int, data: bytes, timeout=30) -> tuple[int, dict]:

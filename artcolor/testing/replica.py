@@ -4,7 +4,7 @@
 
 # %% ../../nbs/00d_replica.ipynb #a3bc094b
 from __future__ import annotations
-import base64, functools, html, json, re, threading, time
+import base64, functools, html, json, re, socket, threading, time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from ..colors import FAMILY_COLORS, normalize_family
 
 # %% auto #0
-__all__ = ['ReplicaSite']
+__all__ = ['ReplicaSite', 'free_port']
 
 # %% ../../nbs/00d_replica.ipynb #94edc05d
 @dataclass
@@ -237,3 +237,9 @@ def _api_page(site: ReplicaSite, family: str, start: int, host: str, size: int |
     page = [None, None, items, None, len(ids), None, None, None]
     if start + size < len(ids): page.append(_token(family, start + size))
     return page
+
+# %% ../../nbs/00d_replica.ipynb #f7e2c1a1
+def free_port() -> int:
+    "A TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice)."
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
