@@ -12,10 +12,10 @@ from fastcore.meta import delegates
 from tqdm import tqdm
 from .data import read_manifest, write_manifest
 from .images import ImageError, load_image, sniff_format
-from .scraping import ManifestJournal
+from .scraping import USER_AGENT, ManifestJournal
 
 # %% auto #0
-__all__ = ['USER_AGENT', 'thumbnail_url', 'asset_id', 'Missing', 'fetch', 'download_row', 'download']
+__all__ = ['thumbnail_url', 'asset_id', 'Missing', 'fetch', 'download_row', 'download']
 
 # %% ../nbs/02_download.ipynb #ad9f6e77
 def thumbnail_url(image_url: str, size: int = 218) -> str:
@@ -33,8 +33,6 @@ class Missing(Exception):
     "The server says the image does not exist (404/410)."
 
 # %% ../nbs/02_download.ipynb #04ce2ae9
-USER_AGENT = 'artcolor/0.1 (+https://github.com/artcolor/artcolor)'
-
 def fetch(url: str, timeout: float = 20, retries: int = 3, backoff: float = 0.5, max_bytes: int = 20_000_000) -> bytes:
     "The body of `url`, retrying transient failures; raises Missing, or RuntimeError with the last reason."
     reason = ''

@@ -12,6 +12,7 @@ from urllib.parse import quote, urljoin
 import pandas as pd
 from fastcore.meta import delegates
 from tqdm import tqdm
+from . import __version__
 from .colors import FAMILIES, normalize_family
 from .data import MANIFEST_COLUMNS, read_manifest, write_manifest
 
@@ -72,7 +73,7 @@ def pick(obj, path: tuple, what: str, kind: type | None = None):
     return obj
 
 # %% ../nbs/01_scraping.ipynb #9e02b390
-USER_AGENT = 'artcolor/0.3 (+https://github.com/artcolor/artcolor)'
+USER_AGENT = f'artcolor/{__version__} (+https://github.com/artcolor/artcolor)'   # the scraper's and the downloader's
 
 def _retry_after(value: str | None) -> float | None:
     "Seconds a `Retry-After` header asks for (a number or an HTTP date), or None."
@@ -330,7 +331,7 @@ class ManifestJournal:
     def __init__(self, path):
         self.path = Path(path); self.journal = self.path.with_name(self.path.name + '.journal')
         df = read_manifest(self.path)
-        self.columns = manifest_columns(df.columns)            # a manifest from before 0.3 gets the new columns, empty
+        self.columns = manifest_columns(df.columns)            # a manifest from before 0.2 gets the new columns, empty
         self.rows = {(r['color'], r['page_url']): {c: r.get(c, '') for c in self.columns} for r in df.to_dict('records')}
         self.before = len(self.rows)
         if self.journal.exists(): self._replay()
