@@ -12,7 +12,7 @@ from fastcore.meta import delegates
 from tqdm import tqdm
 from .data import read_manifest, write_manifest
 from .images import ImageError, load_image, sniff_format
-from .scraping import USER_AGENT, ManifestJournal
+from .scraping import USER_AGENT, ManifestJournal, _retry_after
 
 # %% auto #0
 __all__ = ['thumbnail_url', 'asset_id', 'Missing', 'fetch', 'download_row', 'download']
@@ -33,7 +33,8 @@ class Missing(Exception):
     "The server says the image does not exist (404/410)."
 
 # %% ../nbs/02_download.ipynb #04ce2ae9
-def fetch(url: str, timeout: float = 20, retries: int = 3, backoff: float = 0.5, max_bytes: int = 20_000_000) -> bytes:
+def fetch(url: str, timeout: float = 20, retries: int = 3, backoff: float = 0.5, max_bytes: int = 20_000_000,
+          max_wait_s: float = 60) -> bytes:
     "The body of `url`, retrying transient failures; raises Missing, or RuntimeError with the last reason."
     reason = ''
     for attempt in range(retries + 1):
@@ -47,7 +48,7 @@ def fetch(url: str, timeout: float = 20, retries: int = 3, backoff: float = 0.5,
             if e.code in (404, 410): raise Missing(f'HTTP {e.code}') from None
             if e.code != 429 and e.code < 500: raise RuntimeError(f'HTTP {e.code}') from None
             reason = f'HTTP {e.code}'
-            if e.code == 429 and (e.headers.get('Retry-After') or '').isdigit(): wait = float(e.headers['Retry-After'])
+            if e.code == 429 and (asked := _retry_after(e.headers.get('Retry-After'))) is not None: wait = min(max_wait_s, asked)
         except (TimeoutError, socket.timeout): reason = 'timeout'
         except urllib.error.URLError as e:
             reason = 'timeout' if isinstance(e.reason, (TimeoutError, socket.timeout)) else f'connection error: {e.reason}'
@@ -93,7 +94,7 @@ def download(folder,                  # the scrape's folder: reads and updates `
              concurrency: int = 16,   # requests at once
              save_every: int = 50,    # write the manifest after this many results
              progress: bool = True,   # a progress bar and a one-line summary
-             **kwargs                 # more for `fetch` (timeout, retries, backoff, max_bytes)
+             **kwargs                 # more for `fetch` (timeout, retries, backoff, max_bytes, max_wait_s)
             ) -> pd.DataFrame:
     "Fetch every thumbnail of `folder/pictures.csv` into `folder/img/`, adding `file` and `status` columns; `kwargs` go to `fetch`."
     folder, path = Path(folder), Path(folder) / 'pictures.csv'
