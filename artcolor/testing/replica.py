@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 import cv2, numpy as np
 from fastcore.basics import patch
-from ..colors import FAMILY_COLORS, normalize_family
+from ..colors import FAMILY_COLORS, hex_to_bgr, normalize_family
 
 # %% auto #0
 __all__ = ['ReplicaSite', 'free_port']
@@ -133,7 +133,7 @@ _ASSET = """<!doctype html><html><head><meta charset="utf-8"><title>Artwork {id}
 def _thumbnail(family: str, asset_id: str, size: int) -> bytes:
     "A JPEG of `size`² pixels in the family's display colour with some texture (deterministic per asset)."
     rng = np.random.default_rng(abs(hash(asset_id)) % 2**32)
-    bgr = [int(FAMILY_COLORS[family][i:i + 2], 16) for i in (5, 3, 1)]
+    bgr = hex_to_bgr(FAMILY_COLORS[family])
     img = np.clip(np.array(bgr, float) + rng.normal(0, 12, (size, size, 3)), 0, 255).astype(np.uint8)
     return cv2.imencode('.jpg', img)[1].tobytes()
 
