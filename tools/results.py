@@ -11,18 +11,16 @@ from __future__ import annotations
 import argparse, json, re, sys
 from pathlib import Path
 
+from artcolor.data import MODELS_DIR, benchmark_result as load
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / 'README.md'
 START, END = '<!-- measured: start (tools/results.py writes this block) -->', '<!-- measured: end -->'
 
 
-def load(name: str) -> dict:
-    return json.loads((ROOT / 'benchmarks' / 'results' / f'{name}.json').read_text())
-
-
 def block() -> str:
     "The README's block of measured figures, from the card and the results files."
-    card = json.loads((ROOT / 'models' / 'artcolor.json').read_text())
+    card = json.loads((MODELS_DIR / 'artcolor.json').read_text())
     t = card['cv']['tables']
     fair, sv, tiles = t['gac2021_rgb_meanstd.csv'], t['gac2023_features.csv'], t['gac2026_tiles_meanrgb.csv']
     api, photos, start, feats, dock = load('api'), load('photos'), load('startup'), load('features'), load('docker')
