@@ -8,7 +8,7 @@ PORT  ?= 8000
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PIP_QUIET := -q --disable-pip-version-check
 
-.PHONY: venv chromium wrk serve test export-check clean-check lint workflows deploy-check docker-test report data train bench fuzz clean
+.PHONY: venv chromium wrk reference serve test export-check clean-check lint workflows deploy-check docker-test report data train bench fuzz clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: settings.ini setup.py
@@ -25,6 +25,20 @@ chromium:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 	  echo "installing Debian's chromium and chromium-driver ..."; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+## The reference tables into the data home (ARTCOLOR_DATA, default data/external): copied from a local mirror where one is
+## beside the checkout (MIRROR, here ../shared/data), else fetched from their public sources (`artcolor reference fetch`).
+## Without either it stops at once, saying how to get them.
+MIRROR ?= ../shared/data
+DATA_HOME = $(or $(ARTCOLOR_DATA),data/external)
+reference: venv
+	@if [ -d "$(MIRROR)" ]; then \
+	  mkdir -p "$(DATA_HOME)"; \
+	  for f in "$(MIRROR)"/*.csv "$(MIRROR)"/*.jpg; do cmp -s "$$f" "$(DATA_HOME)/$${f##*/}" || cp "$$f" "$(DATA_HOME)/"; done; \
+	  echo "reference: the data home $(DATA_HOME) holds the tables of the mirror $(MIRROR)"; \
+	else \
+	  $(BIN)/artcolor reference fetch || { echo "make reference: no mirror at $(MIRROR) and the public sources could not be fetched (see above). Get the tables with \`artcolor reference fetch\` where the internet is reachable, set MIRROR=DIR to a copy of them, or ARTCOLOR_DATA=DIR to a data home that holds them." >&2; exit 2; }; \
 	fi
 
 ## The main job: serve the bundled model on http://$(HOST):$(PORT) (a page at /, docs at /docs), one worker per core (WORKERS=N to choose).
@@ -67,13 +81,13 @@ docker-test: venv
 ## Every notebook as a test, the report built (executed, warnings fatal), then pytest (API, browser, report).
 ## nbdev_test runs one notebook at a time: the chapters that fit models already use every core, and two at once
 ## on 2 cores took 7 min 6 s against 5 min 25 s one by one (twice the CPU time, spent contending).
-test: venv chromium export-check clean-check lint workflows deploy-check
+test: venv chromium reference export-check clean-check lint workflows deploy-check
 	$(BIN)/nbdev_test --n_workers 1
 	$(BIN)/python tools/book.py
 	$(BIN)/python -m pytest tests/ -q
 
 ## The published report: _build/html/index.html (offline; executes every chapter; needs Chromium for chapters 1-2).
-report: venv chromium
+report: venv chromium reference
 	$(BIN)/python tools/book.py
 
 ## Scrape the real site, download the thumbnails, extract features (needs the internet).
@@ -84,7 +98,7 @@ data: venv chromium
 	mkdir -p data/processed && cp data/raw/features.csv data/processed/features.csv
 
 ## Select and export a model (data/processed/features.csv if present, else the reference rows) to models/.
-train: venv
+train: venv reference
 	$(BIN)/artcolor train $(if $(FULL),--full)
 
 ## Benchmarks: each prints a ratio against its baseline measured in the same run.

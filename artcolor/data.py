@@ -4,32 +4,36 @@
 
 # %% ../nbs/00a_data.ipynb #35a8f7ac
 from __future__ import annotations
-import hashlib, json, os, tempfile
+import email.utils, hashlib, json, os, time
 from pathlib import Path
 import pandas as pd
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from . import __version__
 from .colors import normalize_family
 
 # %% auto #0
 __all__ = ['ROOT', 'DATA_DIR', 'RAW_DIR', 'INTERIM_DIR', 'PROCESSED_DIR', 'EXTERNAL_DIR', 'MODELS_DIR', 'MODEL_FILE', 'CARD_FILE',
-           'RESULTS_DIR', 'REFERENCE_FILES', 'REFERENCE_PICTURE', 'MANIFEST_COLUMNS', 'Settings', 'settings',
-           'DataNotFound', 'dataset_path', 'load_dataset', 'file_sha256', 'benchmark_result', 'read_manifest',
-           'write_manifest']
+           'RESULTS_DIR', 'REFERENCE_FILES', 'REFERENCE_PICTURE', 'PUBLISHED_FIGURES', 'USER_AGENT', 'Settings',
+           'settings', 'DataNotFound', 'data_home', 'how_to_get', 'dataset_path', 'load_dataset', 'file_sha256',
+           'benchmark_result', 'retry_after']
 
 # %% ../nbs/00a_data.ipynb #2ebdd59c
 class Settings(BaseSettings):
     "Every setting of the package and the API, from `ARTCOLOR_*` environment variables (or `.env`)."
     model_config = SettingsConfigDict(env_prefix='ARTCOLOR_', env_file='.env', extra='ignore')
     root: Path | None = Field(None, description='where data/ and models/ are (default: the checkout this code runs from)')
-    data: Path | None = Field(None, description='the training table, ahead of data/processed/features.csv')
+    data: Path | None = Field(None, description='the data home: the folder of the reference tables (default: data/external)')
+    reference_url: str = Field('https://raw.githubusercontent.com',
+                               description='where `artcolor reference fetch` downloads the public sources from (paths /OWNER/REPO/COMMIT/PATH)')
+    training_table: Path | None = Field(None, description='the training table, ahead of data/processed/features.csv')
     model: Path | None = Field(None, description='the model file (default: models/artcolor.joblib)')
     max_upload_mb: float = Field(10, gt=0, description='largest upload the API accepts, in MB')
     max_batch_files: int = Field(32, ge=1, description='most files in one /classify/batch request')
     max_model_batch: int = Field(32, ge=1, description='most images scored in one model call')
-    max_megapixels: float = Field(50, gt=0, description="largest image any reader may decode, in megapixels (Pillow's and OpenCV's limits are set from it)")
+    max_megapixels: float = Field(50, gt=0, description="largest image any reader may decode, in megapixels")
     image_timeout_s: float = Field(3, gt=0, description='time the API gives one image, from its bytes to its answer (422 after it)')
-    header_timeout_s: float = Field(10, gt=0, description="time a client has to send a request's headers (the connection is closed after it)")
+    header_timeout_s: float = Field(10, gt=0, description="time a client has to send a request's headers")
     body_timeout_s: float = Field(20, gt=0, description='longest pause while a client sends a request body (408 after it)')
 
     @property
@@ -52,46 +56,60 @@ def _find_root() -> Path:
 ROOT = settings().root or _find_root()
 DATA_DIR = ROOT / 'data'
 RAW_DIR, INTERIM_DIR, PROCESSED_DIR = DATA_DIR / 'raw', DATA_DIR / 'interim', DATA_DIR / 'processed'
-EXTERNAL_DIR = DATA_DIR / 'external'          # the reference tables and their card, committed
+EXTERNAL_DIR = DATA_DIR / 'external'   # the default data home: only its data card is committed
 MODELS_DIR = ROOT / 'models'
 MODEL_FILE, CARD_FILE = 'artcolor.joblib', 'artcolor.json'   # the exported pipeline and its card, in MODELS_DIR
-RESULTS_DIR = ROOT / 'benchmarks' / 'results'                 # what each benchmark measured, as JSON (see `benchmark_result`)
+RESULTS_DIR = ROOT / 'benchmarks' / 'results'   # what each benchmark measured, as JSON (`benchmark_result`)
 
 # %% ../nbs/00a_data.ipynb #1fc3683d
 REFERENCE_FILES = {
-    'gac2021': 'gac2021_rgb_meanstd.csv',          # 3,140 real 2021 thumbnails, six BGR statistics, 11 families: the fair sample
-    'gac2023': 'gac2023_features.csv',             # 2,865 real 18-feature rows (2023 SVM's support vectors), 11 families
-    'gac2026_tiles': 'gac2026_tiles_meanrgb.csv',  # 2,791 real 2026 thumbnails as mean RGB, 10 families
-    'gac2026_dominant': 'gac2026_dominant_sample.csv',  # 493 assets with Google's dominant colour
+    'gac2021': 'gac2021_rgb_meanstd.csv',          # real 2021 thumbnails, six BGR statistics, 11 families: the fair sample
+    'gac2023': 'gac2023_features.csv',             # real 18-feature rows (the 2023 SVM's support vectors), 11 families
+    'gac2026_tiles': 'gac2026_tiles_meanrgb.csv',  # real 2026 thumbnails as mean RGB, 10 families
+    'gac2026_dominant': 'gac2026_dominant_sample.csv',  # artworks with Google's dominant colour
     'gac2023_describe': 'gac2023_full_describe.csv',    # describe() of the whole 2023 table (16,311 rows)
-    'gac2023_confusion': 'gac2023_svm_confusion_pct.csv',  # the 2023 SVM's confusion matrix on its test split, % of each row
-    'gac2023_printed': 'gac2023_printed_rows.csv',  # feature rows the 2023 notebooks printed (0.jpg: the reference picture)
+    'gac2023_confusion': 'gac2023_svm_confusion_pct.csv',  # the 2023 SVM's confusion matrix, % of each row
+    'gac2023_printed': 'gac2023_printed_rows.csv',  # feature rows the 2023 notebooks printed
 }
 REFERENCE_PICTURE = 'gac2023_reference_picture.jpg'   # the 2023 repository's references/picture.jpg
+PUBLISHED_FIGURES = ('gac2023_describe', 'gac2023_confusion', 'gac2023_printed')   # a mirror's only
 
 class DataNotFound(FileNotFoundError):
     "Raised when no data set can be found; the message says how to get one."
+
+# %% ../nbs/00a_data.ipynb #7badc0f8
+def data_home() -> Path:
+    "The folder of the reference tables: `ARTCOLOR_DATA`, else `data/external/` in the checkout."
+    return Path(settings().data or EXTERNAL_DIR).expanduser()
+
+def how_to_get(name: str | None = None) -> str:
+    "What to run to fill the data home (with `name`, the table it lacks), in artcolor's words."
+    if name in PUBLISHED_FIGURES:
+        return (f"{name!r} is a figure the 2023 project published, which no public file holds as a table: copy "
+                "it from a mirror of the data home (`make reference` does where one is beside the checkout)")
+    what = f" {name}" if name else ''
+    return (f"run `artcolor reference fetch{what}` (downloads from the public sources, needs the internet), "
+            "or `make reference` in a checkout (uses a local mirror when there is one), or set ARTCOLOR_DATA "
+            "to a folder that holds the tables")
 
 # %% ../nbs/00a_data.ipynb #7a950128
 def dataset_path(name: str | os.PathLike | None = None) -> Path:
     "Path of the table `name` (a reference name or a file), or of the default training table."
     if name is not None:
         if str(name) in REFERENCE_FILES:
-            p = EXTERNAL_DIR / REFERENCE_FILES[str(name)]
+            p = data_home() / REFERENCE_FILES[str(name)]
             if p.exists(): return p
-            raise DataNotFound(f"reference table {name!r} not found at {p}: it ships with the repository in "
-                               "data/external/ (is ARTCOLOR_ROOT a checkout?); pass a scraped features.csv instead")
+            raise DataNotFound(f"the reference table {name!r} is not in the data home ({p.parent}): {how_to_get(str(name))}")
         p = Path(name).expanduser()
         if p.is_dir(): p = p / 'features.csv'
         if p.exists(): return p
         raise DataNotFound(f"no data file at {p}")
-    candidates = [settings().data.expanduser()] if settings().data else []
-    candidates += [PROCESSED_DIR / 'features.csv', EXTERNAL_DIR / REFERENCE_FILES['gac2023']]
+    candidates = [settings().training_table.expanduser()] if settings().training_table else []
+    candidates += [PROCESSED_DIR / 'features.csv', data_home() / REFERENCE_FILES['gac2023']]
     for p in candidates:
         if p.exists(): return p
-    raise DataNotFound("no training data found (looked at: " + ', '.join(map(str, candidates)) + "). "
-                       "Run `make data` to scrape and extract features (needs the internet), "
-                       "or set ARTCOLOR_DATA to a features.csv.")
+    raise DataNotFound("no training data (looked at: " + ', '.join(map(str, candidates)) + "). To train on the "
+                       f"reference tables, {how_to_get()}; to train on a scrape of your own, `make data`.")
 
 # %% ../nbs/00a_data.ipynb #a9378730
 _CANONICAL = {'color_label': 'color', 'mean_b': 'b_bgr_mean', 'mean_g': 'g_bgr_mean', 'mean_r': 'r_bgr_mean'}
@@ -122,17 +140,11 @@ def benchmark_result(name: str) -> dict:
     return json.loads(path.read_text())
 
 # %% ../nbs/00a_data.ipynb #d6edbb6a
-MANIFEST_COLUMNS = ['color', 'page_url', 'image_url', 'title', 'creator', 'museum', 'dominant_hex', 'asset_id',
-                    'aspect_ratio', 'total_on_site', 'source', 'scraped_at']   # source: 'api' or 'browser' (chapter 1)
+USER_AGENT = f'artcolor/{__version__} (+https://github.com/artcolor/artcolor)'
 
-def read_manifest(path) -> pd.DataFrame:
-    "The manifest at `path` (empty with the standard columns if there is none)."
-    path = Path(path)
-    if not path.exists(): return pd.DataFrame(columns=MANIFEST_COLUMNS)
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
-
-def write_manifest(df: pd.DataFrame, path):
-    "Write atomically: a temporary file in the same folder, then a rename."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name, suffix='.tmp'); os.close(fd)
-    df.to_csv(tmp, index=False); os.replace(tmp, path)
+def retry_after(value: str | None) -> float | None:
+    "Seconds a `Retry-After` header asks for (a number or an HTTP date), or None."
+    if not value: return None
+    if value.strip().isdigit(): return float(value)
+    try: return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError): return None

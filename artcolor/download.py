@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 from fastcore.meta import delegates
 from tqdm import tqdm
-from .data import read_manifest, write_manifest
+from .data import USER_AGENT, retry_after
 from .images import ImageError, load_image, sniff_format
-from .scraping import USER_AGENT, ManifestJournal, _retry_after
+from .manifest import open_manifest, write_manifest
 
 # %% auto #0
 __all__ = ['thumbnail_url', 'asset_id', 'Missing', 'fetch', 'download_row', 'download']
@@ -48,7 +48,7 @@ def fetch(url: str, timeout: float = 20, retries: int = 3, backoff: float = 0.5,
             if e.code in (404, 410): raise Missing(f'HTTP {e.code}') from None
             if e.code != 429 and e.code < 500: raise RuntimeError(f'HTTP {e.code}') from None
             reason = f'HTTP {e.code}'
-            if e.code == 429 and (asked := _retry_after(e.headers.get('Retry-After'))) is not None: wait = min(max_wait_s, asked)
+            if e.code == 429 and (asked := retry_after(e.headers.get('Retry-After'))) is not None: wait = min(max_wait_s, asked)
         except (TimeoutError, socket.timeout): reason = 'timeout'
         except urllib.error.URLError as e:
             reason = 'timeout' if isinstance(e.reason, (TimeoutError, socket.timeout)) else f'connection error: {e.reason}'
@@ -98,7 +98,7 @@ def download(folder,                  # the scrape's folder: reads and updates `
             ) -> pd.DataFrame:
     "Fetch every thumbnail of `folder/pictures.csv` into `folder/img/`, adding `file` and `status` columns; `kwargs` go to `fetch`."
     folder, path = Path(folder), Path(folder) / 'pictures.csv'
-    df = _manifest_to_download(path)
+    df = open_manifest(path)
     todo = [i for i in df.index if not (df.at[i, 'status'] == 'ok' and (folder / df.at[i, 'file']).is_file())]
     done = 0
     bar = tqdm(total=len(todo), unit='img', desc='download', disable=not progress)
@@ -117,13 +117,4 @@ def download(folder,                  # the scrape's folder: reads and updates `
         counts = df.status.map(lambda s: s.split(':')[0]).value_counts()
         print(f"download: {counts.get('ok', 0)} ok, {counts.get('missing', 0)} missing, {counts.get('failed', 0)} failed "
               f"of {len(df)} ({len(todo)} attempted this run) -> {folder / 'img'}")
-    return df
-
-# %% ../nbs/02_download.ipynb #ac8fb171
-def _manifest_to_download(path: Path) -> pd.DataFrame:
-    "The manifest at `path` (a killed scrape's journalled batches included), with `file` and `status` columns."
-    if not path.exists(): raise FileNotFoundError(f"no manifest at {path}: run `artcolor scrape --out {path.parent}` first")
-    df = ManifestJournal(path).export() if path.with_name(path.name + '.journal').exists() else read_manifest(path)
-    for col in ('file', 'status'):
-        if col not in df: df[col] = ''
     return df

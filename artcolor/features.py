@@ -13,6 +13,7 @@ from tqdm import tqdm
 import joblib
 from sklearn.preprocessing import FunctionTransformer
 from .colors import FAMILIES, mean_lch
+from .manifest import downloaded
 from .parallel import map_chunks
 from .images import ImageError, load_image  # noqa: F401  (ImageError re-exported: it lived here before 0.2)
 
@@ -236,9 +237,7 @@ def features_for_manifest(folder: str | os.PathLike,       # the scrape's folder
                          ) -> pd.DataFrame:
     "Features of every thumbnail that `folder/pictures.csv` marks `ok`, written to `folder/features.csv`."
     folder = Path(folder)
-    manifest = pd.read_csv(folder / 'pictures.csv', keep_default_na=False)
-    if 'status' not in manifest: raise ValueError(f"{folder/'pictures.csv'} has no status column: run `artcolor download {folder}` first")
-    ok = manifest[manifest.status == 'ok'].reset_index(drop=True)
+    manifest, ok = downloaded(folder)
     base = folder.resolve() if scheduler else folder          # workers need absolute paths (on storage they all see)
     feats = extract_files([base / f for f in ok.file], n_jobs=n_jobs, extended=extended, progress=progress, scheduler=scheduler)
     out = pd.concat([ok, feats.drop(columns='path')], axis=1)

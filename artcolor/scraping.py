@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_scraping.ipynb #6e6b836a
 from __future__ import annotations
-import datetime, email.utils, json, os, re, shutil, threading, time, urllib.error, urllib.request
+import json, os, re, shutil, threading, time, urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,15 +12,14 @@ from urllib.parse import quote, urljoin
 import pandas as pd
 from fastcore.meta import delegates
 from tqdm import tqdm
-from . import __version__
 from .colors import FAMILIES, normalize_family
-from .data import MANIFEST_COLUMNS, read_manifest, write_manifest
+from .data import USER_AGENT, retry_after
+from .manifest import ManifestJournal, manifest_row
 
 # %% auto #0
-__all__ = ['USER_AGENT', 'CHROME_FLAGS', 'FILLED_LATER', 'SiteConfig', 'ScrapeError', 'manifest_row', 'ApiShapeError',
-           'read_api_json', 'pick', 'api_get', 'scrape_color_api', 'chromedriver_path', 'new_driver', 'background_url',
-           'split_label', 'scrape_color', 'asset_details', 'add_details', 'manifest_columns', 'merge_rows',
-           'ManifestJournal', 'scrape_family', 'scrape']
+__all__ = ['CHROME_FLAGS', 'SiteConfig', 'ScrapeError', 'ApiShapeError', 'read_api_json', 'pick', 'api_get', 'scrape_color_api',
+           'chromedriver_path', 'new_driver', 'background_url', 'split_label', 'scrape_color', 'asset_details',
+           'add_details', 'scrape_family', 'scrape']
 
 # %% ../nbs/01_scraping.ipynb #8228e6b3
 @dataclass
@@ -43,11 +42,6 @@ class SiteConfig:
 # %% ../nbs/01_scraping.ipynb #3f4dfdfa
 class ScrapeError(RuntimeError):
     "A colour family could not be scraped; the message says why and what to check."
-
-def manifest_row(family: str, source: str, **fields) -> dict:
-    "A manifest row for one artwork of `family` seen through `source` ('api' or 'browser'); missing fields are ''."
-    row = {c: '' for c in MANIFEST_COLUMNS} | {k: '' if v is None else str(v) for k, v in fields.items() if k in MANIFEST_COLUMNS}
-    return row | {'color': family, 'source': source, 'scraped_at': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')}
 
 # %% ../nbs/01_scraping.ipynb #32031dd1
 class ApiShapeError(ScrapeError):
@@ -72,16 +66,6 @@ def pick(obj, path: tuple, what: str, kind: type | None = None):
         raise ApiShapeError(f"{what}: {''.join(f'[{j}]' for j in path)} is a {type(obj).__name__}, not a {kind.__name__}")
     return obj
 
-# %% ../nbs/01_scraping.ipynb #9e02b390
-USER_AGENT = f'artcolor/{__version__} (+https://github.com/artcolor/artcolor)'   # the scraper's and the downloader's
-
-def _retry_after(value: str | None) -> float | None:
-    "Seconds a `Retry-After` header asks for (a number or an HTTP date), or None."
-    if not value: return None
-    if value.strip().isdigit(): return float(value)
-    try: return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError): return None
-
 # %% ../nbs/01_scraping.ipynb #08d8d4ef
 def api_get(url: str, retries: int = 4, backoff_s: float = 2.0, max_wait_s: float = 60.0, timeout: float = 30):
     "The JSON of one colour-API answer, retrying 429s (honouring Retry-After), 5xx and dropped connections; ScrapeError after that."
@@ -94,7 +78,7 @@ def api_get(url: str, retries: int = 4, backoff_s: float = 2.0, max_wait_s: floa
         except urllib.error.HTTPError as e:
             if e.code not in (429, 500, 502, 503, 504): raise ScrapeError(f"the colour API answered HTTP {e.code} at {url}") from None
             reason = f'HTTP {e.code}'
-            if e.code == 429 and (asked := _retry_after(e.headers.get('Retry-After'))) is not None: wait = min(max_wait_s, asked)
+            if e.code == 429 and (asked := retry_after(e.headers.get('Retry-After'))) is not None: wait = min(max_wait_s, asked)
         except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
             reason = f'connection error: {getattr(e, "reason", e)}'
             if isinstance(getattr(e, 'reason', e), ConnectionRefusedError): break        # nothing listens there: no use waiting
@@ -297,65 +281,6 @@ def add_details(rows: list[dict], cfg: SiteConfig | None = None, pause: float = 
     finally:
         if own: driver.quit()
     return rows
-
-# %% ../nbs/01_scraping.ipynb #b81df4e5
-FILLED_LATER = ('image_url', 'title', 'creator', 'museum', 'dominant_hex', 'asset_id', 'aspect_ratio', 'total_on_site')   # filled, never overwritten
-
-def manifest_columns(existing) -> list[str]:
-    "The columns a manifest is written with: its own (the downloader's `file`, `status` among them), then any standard one it lacks."
-    existing = list(existing)
-    return existing + [c for c in MANIFEST_COLUMNS if c not in existing]
-
-# %% ../nbs/01_scraping.ipynb #9632c639
-def _merge_into(known: dict, rows, columns) -> dict:
-    "Merge `rows` into `known` ((color, page_url) -> row): new tiles appended, empty `FILLED_LATER` fields filled."
-    for r in rows:
-        old = known.get((r['color'], r['page_url']))
-        if old is None: known[(r['color'], r['page_url'])] = {c: r.get(c, '') for c in columns}
-        else:
-            for col in FILLED_LATER:
-                if r.get(col) and not old.get(col): old[col] = r[col]
-    return known
-
-# %% ../nbs/01_scraping.ipynb #e8165641
-def merge_rows(df: pd.DataFrame, rows) -> pd.DataFrame:
-    "`df` plus `rows`, one row per (color, page_url): new tiles appended, fields that were empty filled, nothing overwritten."
-    columns = manifest_columns(df.columns)
-    rows = [{c: str(r.get(c, '')) for c in MANIFEST_COLUMNS} for r in rows]
-    known = _merge_into({(r['color'], r['page_url']): {c: r.get(c, '') for c in columns} for r in df.to_dict('records')}, rows, columns)
-    return pd.DataFrame(list(known.values()), columns=columns)
-
-# %% ../nbs/01_scraping.ipynb #9a0f7e09
-class ManifestJournal:
-    "`pictures.csv` plus an append-only journal of the batches saved since: a save costs the batch, not the manifest, and survives a crash."
-    def __init__(self, path):
-        self.path = Path(path); self.journal = self.path.with_name(self.path.name + '.journal')
-        df = read_manifest(self.path)
-        self.columns = manifest_columns(df.columns)            # a manifest from before 0.2 gets the new columns, empty
-        self.rows = {(r['color'], r['page_url']): {c: r.get(c, '') for c in self.columns} for r in df.to_dict('records')}
-        self.before = len(self.rows)
-        if self.journal.exists(): self._replay()
-
-    def _replay(self):
-        data = self.journal.read_bytes()
-        good = data[:data.rfind(b'\n') + 1]                 # a batch cut off mid-line was never acknowledged
-        if len(good) != len(data): self.journal.write_bytes(good)
-        for line in good.decode('utf-8').splitlines(): _merge_into(self.rows, json.loads(line), self.columns)
-
-    def save(self, rows):
-        "Merge a batch of manifest rows and append it to the journal; returns once it is on disk."
-        rows = [{c: str(r.get(c, '')) for c in MANIFEST_COLUMNS} for r in rows]
-        _merge_into(self.rows, rows, self.columns)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.journal, 'a', encoding='utf-8') as f:
-            f.write(json.dumps(rows) + '\n'); f.flush(); os.fsync(f.fileno())
-
-    def frame(self) -> pd.DataFrame: return pd.DataFrame(list(self.rows.values()), columns=self.columns)
-
-    def export(self) -> pd.DataFrame:
-        "Write `pictures.csv` whole (atomically), then drop the journal it now holds; returns the manifest."
-        df = self.frame(); write_manifest(df, self.path); self.journal.unlink(missing_ok=True)
-        return df
 
 # %% ../nbs/01_scraping.ipynb #38965e28
 def _scrape_with_details(family, cfg, limit, pause, on_rows=None, **kw) -> list[dict]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from artcolor.download import download, thumbnail_url
 from artcolor.testing.replica import ReplicaSite
-from artcolor.data import MANIFEST_COLUMNS, write_manifest
+from artcolor.manifest import MANIFEST_COLUMNS, write_manifest
 
 
 def manifest(site, n):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from artcolor.data import MANIFEST_COLUMNS, write_manifest
-from artcolor.scraping import ManifestJournal, merge_rows
+from artcolor.manifest import MANIFEST_COLUMNS, write_manifest
+from artcolor.manifest import ManifestJournal, merge_rows
 from benchmarks.common import save_result
 
 

@@ -1,11 +1,11 @@
 "A scrape's manifest killed with SIGKILL at any moment loses nothing it had acknowledged."
 import signal, subprocess, sys, textwrap, time
 
-from artcolor.scraping import ManifestJournal
+from artcolor.manifest import ManifestJournal
 
 CHILD = textwrap.dedent("""
     import sys
-    from artcolor.scraping import ManifestJournal
+    from artcolor.manifest import ManifestJournal
     j = ManifestJournal(sys.argv[1])
     for b in range(100000):
         j.save([{'color': 'RED', 'page_url': f'u{b}-{i}', 'image_url': f'i{b}-{i}', 'title': 'x' * 200} for i in range(50)])
