@@ -55,6 +55,8 @@ def _predict_table(p, path, json_lines: bool) -> int:
 COMMANDS = {   # name: (module, function, what it does, [(parameter, flags, argparse keywords)]); a parameter may have two options (--extra, --no-extra)
     'reference': ('artcolor.reference', 'reference', "fill the data home with the reference tables from their public sources (fetch), or list what it holds",
                   [('action', ('action',), dict(choices=['fetch', 'list'])), ('names', ('name',), dict(nargs='*')), ('dest', (), {}), ('base_url', (), {})]),
+    'names': ('artcolor.naming', 'build_names', "build the table of how people name colours (c3; downloads the pyc3 wheel once) into models/",
+              [('out_dir', ('--out',), {})]),
     'scrape': ('artcolor.scraping', 'scrape', "read the colour families into DIR/pictures.csv (the colour API, or the pages in headless Chromium)",
                [('families', ('--colors',), dict(nargs='+', metavar='FAMILY')), ('out', (), {}), ('via', (), dict(choices=['auto', 'api', 'browser'])),
                 ('limit', (), dict(type=int)), ('base_url', (), {}), ('workers', (), dict(type=int)), ('pause', (), dict(type=float)), ('details', (), {})]),

@@ -10,7 +10,7 @@ from .colors import FAMILIES, FAMILY_COLORS
 from .features import FEATURE_NAMES
 
 # %% auto #0
-__all__ = ['SITE_FAMILY_SIZES', 'family_palette', 'median_order', 'feature_boxplots', 'lab_centroids', 'centroid_distances',
+__all__ = ['SITE_FAMILY_SIZES', 'family_palette', 'feature_boxplots', 'box_colours', 'lab_centroids', 'centroid_distances',
            'rgb_to_lch', 'ambiguous_dominants']
 
 # %% ../nbs/04_eda.ipynb #6746332c
@@ -22,22 +22,27 @@ def family_palette(families=FAMILIES) -> list[str]:
     return [FAMILY_COLORS[f] for f in families]
 
 # %% ../nbs/04_eda.ipynb #a4bc28ea
-def median_order(df: pd.DataFrame, feature: str) -> list[str]:
-    "Families present in `df`, ordered by their median `feature`."
-    return df.groupby('color')[feature].median().sort_values().index.tolist()
-
 def feature_boxplots(df: pd.DataFrame, features=FEATURE_NAMES, ncols: int = 3):
-    "One box plot per feature, families ordered by median and drawn in their display colour."
+    "One box plot per feature, one box per family in `FAMILIES` order, each box in its family's display colour."
+    order = [f for f in FAMILIES if f in set(df.color)]
     nrows = -(-len(features) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3 * ncols, 2.6 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 3.1 * nrows), squeeze=False, sharey=True)
     for ax, feat in zip(axes.flat, features):
-        order = median_order(df, feat)
-        sns.boxplot(data=df, x=feat, y='color', order=order, palette=family_palette(order), hue='color', legend=False,
-                    ax=ax, fliersize=1, linewidth=0.6)
-        ax.set_ylabel(''); ax.tick_params(labelsize=6); ax.set_xlabel(feat, fontsize=8)
+        sns.boxplot(data=df, x=feat, y='color', order=order, hue='color', hue_order=order, legend=False,
+                    palette={f: FAMILY_COLORS[f] for f in order}, saturation=1, ax=ax, fliersize=1, linewidth=0.7)
+        ax.set_ylabel(''); ax.tick_params(labelsize=8); ax.set_xlabel(feat, fontsize=9)
     for ax in axes.flat[len(features):]: ax.axis('off')
     fig.tight_layout()
     return fig
+
+# %% ../nbs/04_eda.ipynb #bx000000
+def box_colours(ax) -> dict:
+    "Family -> the face colour (hex) of its box in a horizontal box plot drawn by `feature_boxplots`, read from the figure's artists."
+    from matplotlib.colors import to_hex
+    name = ax.yaxis.get_major_formatter()                                   # the categorical axis: position -> family
+    boxes = [p for p in ax.patches if p.get_path().vertices.size]
+    centre = lambda p: (lambda e: (e.y0 + e.y1) / 2)(p.get_path().get_extents())
+    return {name(round(centre(p))): to_hex(p.get_facecolor(), keep_alpha=False) for p in boxes}
 
 # %% ../nbs/04_eda.ipynb #cc25666a
 def lab_centroids(df: pd.DataFrame) -> pd.DataFrame:

@@ -14,14 +14,15 @@ import joblib
 from sklearn.preprocessing import FunctionTransformer
 from .colors import FAMILIES, mean_lch
 from .manifest import downloaded
+from .naming import (colour_summary, family_shares, palette, pixel_families, reduce_to,  # noqa: F401
+                             shares_of)   # the pixel names and the palette lived here before 0.3: re-exported
 from .parallel import map_chunks
 from .images import ImageError, load_image  # noqa: F401  (ImageError re-exported: it lived here before 0.2)
 
 # %% auto #0
 __all__ = ['FEATURE_NAMES', 'BGR_STATS', 'FEATURE_GROUPS', 'DERIVED_NAMES', 'OKLAB_NAMES', 'HUE_BINS', 'N_DOMINANT',
            'EXTENDED_FEATURE_NAMES', 'classic_features', 'extract_features', 'feature_group', 'check_groups',
-           'add_derived', 'derived_features', 'add_oklab', 'oklab_features', 'family_rules', 'pixel_families',
-           'reduce_to', 'colour_summary', 'palette', 'family_shares', 'extract_extended', 'extract_files',
+           'add_derived', 'derived_features', 'add_oklab', 'oklab_features', 'extract_extended', 'extract_files',
            'features_for_manifest']
 
 # %% ../nbs/03_features.ipynb #153ca922
@@ -104,71 +105,6 @@ def oklab_features() -> FunctionTransformer:
     "A pipeline step that applies `add_oklab`."
     return FunctionTransformer(add_oklab)
 
-# %% ../nbs/03_features.ipynb #a3b854db
-_HUE_EDGES = [(15, 'RED'), (40, 'ORANGE'), (70, 'YELLOW'), (160, 'GREEN'), (200, 'TEAL'), (255, 'BLUE'),
-              (290, 'PURPLE'), (345, 'PINK'), (361, 'RED')]   # upper hue edge in degrees, family
-_S_CUTS, _V_CUTS = [40, 140], [50, 160, 170, 190]             # the saturation and value thresholds the rules use
-
-def family_rules(h, s, v) -> np.ndarray:
-    "The family index (into `FAMILIES`) of hue `h` (degrees), saturation `s` and value `v` (0-255), by simple HSV rules."
-    fam = np.searchsorted([e for e, _ in _HUE_EDGES], h, side='right')
-    hue_fam = np.array([FAMILIES.index(f) for _, f in _HUE_EDGES])[fam]
-    idx = FAMILIES.index
-    conds = [v < 50, (s < 40) & (v >= 190), s < 40,
-             (h >= 15) & (h < 50) & (v < 160),                          # dark orange/yellow: brown
-             ((h >= 290) | (h < 15)) & (s < 140) & (v >= 170)]          # light soft red/magenta: pink
-    return np.select(conds, [idx('BLACK'), idx('WHITE'), idx('GRAY'), idx('BROWN'), idx('PINK')], hue_fam).astype(np.uint8)
-
-# %% ../nbs/03_features.ipynb #9a6aa105
-_S_CLASS = np.searchsorted(_S_CUTS, np.arange(256), side='right').astype(np.intp)
-_V_CLASS = np.searchsorted(_V_CUTS, np.arange(256), side='right').astype(np.intp)
-_H, _S, _V = np.meshgrid(np.arange(180), np.arange(len(_S_CUTS) + 1), np.arange(len(_V_CUTS) + 1), indexing='ij')
-_FAMILY_TABLE = family_rules(_H * 2, np.array([0] + _S_CUTS)[_S], np.array([0] + _V_CUTS)[_V]).ravel()   # each class at its lower edge
-
-def pixel_families(img: np.ndarray, hsv: np.ndarray | None = None) -> np.ndarray:
-    "Per-pixel family index (into `FAMILIES`) of a BGR uint8 image (or of its HSV version), by `family_rules`, tabulated."
-    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV) if hsv is None else hsv
-    n_s, n_v = len(_S_CUTS) + 1, len(_V_CUTS) + 1
-    return _FAMILY_TABLE[(hsv[..., 0].astype(np.intp) * n_s + _S_CLASS[hsv[..., 1]]) * n_v + _V_CLASS[hsv[..., 2]]]
-
-# %% ../nbs/03_features.ipynb #1905af7a
-def reduce_to(img: np.ndarray, size: int = 64) -> np.ndarray:
-    "`img` area-averaged by the smallest whole factor that brings its longer side to at most `size` (a remainder of fewer rows or columns than the factor is left out)."
-    h, w = img.shape[:2]
-    k = -(-max(h, w) // size)
-    if k <= 1: return img
-    return cv2.resize(img[:max(k, h // k * k), :max(k, w // k * k)], (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA)
-
-def _shares(fam: np.ndarray) -> np.ndarray:
-    "Each family's share of a per-pixel family map (`pixel_families`), in `FAMILIES` order."
-    return np.bincount(fam.ravel(), minlength=len(FAMILIES)) / fam.size
-
-# %% ../nbs/03_features.ipynb #c296ed10
-def colour_summary(img: np.ndarray, n: int = 5) -> tuple[list[dict], dict]:
-    "(`palette`, `family_shares`) of a BGR uint8 image, from one 64-px reduction and one pass of `pixel_families`."
-    small = reduce_to(img)
-    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
-    fam = pixel_families(small, hsv).ravel().astype(np.intp)
-    group = fam * 3 + hsv[..., 2].ravel() // 86                    # family × lightness band
-    counts = np.bincount(group, minlength=len(FAMILIES) * 3)
-    top = np.argsort(counts, kind='stable')[::-1][:n]; top = top[counts[top] > 0]
-    px = small.reshape(-1, 3)
-    mean = np.stack([np.bincount(group, px[:, c], len(counts))[top] for c in (2, 1, 0)], 1) / counts[top, None]   # R, G, B
-    shares = counts[top] / counts[top].sum()
-    pal = [{'hex': '#%02x%02x%02x' % tuple(int(v + 0.5) for v in rgb), 'share': round(float(sh), 4), 'family': FAMILIES[g // 3]}
-           for rgb, sh, g in zip(mean, shares, top)]
-    return pal, {f: round(float(c), 4) for f, c in zip(FAMILIES, _shares(fam))}
-
-# %% ../nbs/03_features.ipynb #ca5b5a14
-def palette(img: np.ndarray, n: int = 5) -> list[dict]:
-    "Up to `n` dominant colours of a BGR uint8 image, largest share first: {'hex', 'share', 'family'}; shares sum to 1."
-    return colour_summary(img, n)[0]
-
-# %% ../nbs/03_features.ipynb #32450664
-def family_shares(img: np.ndarray) -> dict:
-    "Each family's share of the pixels of a BGR uint8 image (by `pixel_families`, on a 64-px reduction); shares sum to 1."
-    return colour_summary(img)[1]
-
 # %% ../nbs/03_features.ipynb #6e5ab4bb
 HUE_BINS = 12
 N_DOMINANT = 3
@@ -181,7 +117,7 @@ def extract_extended(img: np.ndarray) -> np.ndarray:
     "The 18 classic features followed by family shares, hue histogram, chroma and dominant colours (`EXTENDED_FEATURE_NAMES`)."
     n = img.shape[0] * img.shape[1]
     hsv, lab8 = cv2.cvtColor(img, cv2.COLOR_BGR2HSV), cv2.cvtColor(img, cv2.COLOR_BGR2Lab)
-    shares = _shares(pixel_families(img, hsv))
+    shares = shares_of(pixel_families(img))
     w = hsv[..., 1].astype(np.float32) * hsv[..., 2] / 255 ** 2
     hist = np.bincount((hsv[..., 0].ravel().astype(np.int32) * 2 * HUE_BINS) // 360, w.ravel(), minlength=HUE_BINS)
     hist = hist / hist.sum() if hist.sum() > 0 else hist
@@ -221,7 +157,7 @@ def extract_files(paths,                  # image files, in the order the rows s
     if scheduler is None:                     # here: at least 4 tasks a worker, so the workers end together
         chunk_size = min(chunk_size, max(1, -(-len(paths) // (4 * joblib.effective_n_jobs(n_jobs)))))
     chunks = [paths[i:i + chunk_size] for i in range(0, len(paths), chunk_size)]
-    with tqdm(total=len(paths), unit='img', desc='features', disable=not progress) as bar:      # advances as each chunk finishes
+    with tqdm(total=len(paths), unit='img', desc='features', disable=None if progress else True) as bar:   # on a terminal; per chunk
         outs = map_chunks(_features_of_files, chunks, extended, n_jobs=n_jobs, scheduler=scheduler, on_done=lambda out: bar.update(len(out[1])))
     out = pd.DataFrame(np.vstack([v for v, _ in outs]) if outs else np.empty((0, len(names))), columns=names)
     out.insert(0, 'path', paths)
