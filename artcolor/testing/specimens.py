@@ -84,9 +84,58 @@ def _tiff(w: int, h: int, strips: tuple | None) -> bytes:
     ifd = struct.pack('<H', len(tags)) + b''.join(struct.pack('<HHII', t, k, 1, v) for t, k, v in sorted(tags)) + bytes(4)
     return b'II*\x00' + struct.pack('<I', 8) + ifd
 
+# %% ../../nbs/00b_specimens.ipynb #9e1c2596
+def _tiff_ifd(entries: list, tail: bytes = b'') -> bytes:
+    "A little-endian TIFF whose one directory holds `entries` (tag, type, count, value or offset), then `tail`."
+    ifd = struct.pack('<H', len(entries)) + b''.join(struct.pack('<HHII', *e) for e in sorted(entries)) + bytes(4)
+    return b'II*\x00' + struct.pack('<I', 8) + ifd + tail
+
+# %% ../../nbs/00b_specimens.ipynb #6d94e771
+def _cut(data: bytes, at: float = 0.5) -> bytes: return data[:int(len(data) * at)]
+
+def _truncated_files() -> dict[str, bytes]:
+    "A small picture in every format, cut: the data ends before the pixels do."
+    y, x = np.mgrid[0:96, 0:128]
+    noise = np.random.default_rng(0).integers(0, 24, (96, 128, 3))
+    img = (np.dstack([x * 2, y * 2, x + y]) + noise).astype(np.uint8)
+    png = encode(img, '.png')
+    iend = png.rindex(b'IEND') - 4                                  # the PNG up to its IEND chunk
+    return {'JPEG cut in half': _cut(encode(img, '.jpg')), 'PNG cut in half': _cut(png),
+            'PNG cut before its IEND chunk': png[:iend],
+            'GIF cut in half': _cut(pil_bytes(Image.fromarray(img).convert('P'), 'GIF')),
+            'TIFF cut in half': _cut(pil_bytes(Image.fromarray(img), 'TIFF')),
+            'WebP cut in half': _cut(encode(img, '.webp')), 'BMP cut in half': _cut(encode(img, '.bmp'))}
+
+def _impossible_files() -> dict[str, bytes]:
+    "Files that declare more pixels than their codec could expand their bytes into, or point outside themselves."
+    jpg = bytearray(encode(np.zeros((64, 64, 3), np.uint8), '.jpg'))
+    sof = jpg.index(b'\xff\xc0'); jpg[sof + 5:sof + 9] = struct.pack('>HH', 7000, 7000)   # 49 MP in under 1 kB
+    app = b'\xff\xd8\xff\xe1' + struct.pack('>H', 60_000) + bytes(100)
+    rows = zlib.compress(bytes(3 * 7000 + 1) * 50, 9)                                      # 50 rows of 7,000
+    png = (b'\x89PNG\r\n\x1a\n' + _chunk(b'IHDR', struct.pack('>IIBBBBB', 7000, 7000, 8, 2, 0, 0, 0))
+           + _chunk(b'IDAT', rows) + _chunk(b'IEND', b''))
+    lzw = bytes([0x44, 0x01]) * 50                                    # 100 bytes of 3-bit codes
+    gif = (b'GIF89a' + struct.pack('<HHBBB', 16135, 3077, 0x80, 0, 0) + bytes(3) + b'\xff' * 3 + b'\x2c'
+           + struct.pack('<HHHHB', 0, 0, 16135, 3077, 0) + b'\x02' + bytes([len(lzw)]) + lzw + b'\x00\x3b')
+    early = (b'GIF89a' + struct.pack('<HHBBB', 100, 100, 0x80, 0, 0) + bytes(3) + b'\xff' * 3 + b'\x2c'
+             + struct.pack('<HHHHB', 0, 0, 100, 100, 0) + b'\x02\x02\x4c\x0a\x00\x3b')   # 2 pixels, then the end code
+    grey = [(256, 4, 1, 4), (257, 4, 1, 9_961_988), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1), (277, 3, 1, 1),
+            (278, 4, 1, 1)]
+    tags_out = _tiff_ifd(grey + [(273, 4, 9_961_988, 4_000_000), (279, 4, 9_961_988, 8_000_000)])
+    deflate = [(256, 4, 1, 5000), (257, 4, 1, 5000), (258, 3, 1, 8), (259, 3, 1, 8), (262, 3, 1, 1), (277, 3, 1, 1),
+               (278, 4, 1, 5000), (273, 4, 1, 8 + 2 + 9 * 12 + 4), (279, 4, 1, 1000)]
+    tiff = _tiff_ifd(deflate, zlib.compress(bytes(5000) * 200)[:1000].ljust(1000, b'\x00'))
+    rle = struct.pack('<IiiHHIIiiII', 40, 6000, 6000, 1, 8, 1, 2000, 2835, 2835, 0, 0)
+    bmp = b'BM' + struct.pack('<IHHI', 14 + 40 + 1024 + 2000, 0, 0, 14 + 40 + 1024) + rle + bytes(1024) + b'\xff\x00' * 1000
+    return {'JPEG of 7000 x 7000 in 1 kB': bytes(jpg), 'JPEG whose APP1 segment reaches past the end': app,
+            'PNG of 7000 x 7000 in 1 kB of IDAT': png, 'GIF of 16135 x 3077 in 133 bytes': gif,
+            'GIF whose LZW codes end after 2 pixels': early,
+            'TIFF whose strip tags point past the end': tags_out, 'TIFF of 5000 x 5000 in 1 kB of deflate': tiff,
+            'RLE8 BMP of 6000 x 6000 in 2 kB': bmp}
+
 # %% ../../nbs/00b_specimens.ipynb #eedad548
 def hostile_files() -> dict[str, bytes]:
-    "Small files that declare far more than they hold, by name."
+    "Small files that declare far more than they hold, by name: bombs, and every format cut short or impossible."
     pal = bytes(1024)
     bmp_info = struct.pack('<IiiHHIIiiII', 40, 32768, 32768, 1, 8, 1, 6, 2835, 2835, 0, 0)    # RLE8, 32768 x 32768
     bmp = b'BM' + struct.pack('<IHHI', 14 + 40 + 1024 + 6, 0, 0, 14 + 40 + 1024) + bmp_info + pal + b'\x00\x01' * 3
@@ -99,4 +148,5 @@ def hostile_files() -> dict[str, bytes]:
             'PNG whose IDAT declares 4 GB': idat_4gb,
             'GIF of 1031 x 40432 in 35 bytes': gif,
             'TIFF without pixel data': _tiff(4000, 3000, None),
-            'TIFF whose strip lies past the end': _tiff(4000, 3000, (5000, 12_000_000))}
+            'TIFF whose strip lies past the end': _tiff(4000, 3000, (5000, 12_000_000)),
+            **_truncated_files(), **_impossible_files()}
