@@ -240,17 +240,15 @@ def check_pixels(data: bytes, fmt: str):
         declared = struct.unpack_from('<I', data, 4)[0] + 8
         if declared > n: raise ImageError(f"corrupt WEBP: its RIFF header declares {declared:,} bytes, "
                                           f"{declared - n:,} more than the file holds: it is truncated")
-        if not any(k in (b'VP8 ', b'VP8L') for k, _, _ in _chunks(data, 12, '<4sI', False)):
+        if not any(k in (b'VP8 ', b'VP8L', b'ANMF') for k, _, _ in _chunks(data, 12, '<4sI', False)):
             raise ImageError("corrupt WEBP: it holds no pixel data")
 
 # %% ../nbs/00c_images.ipynb #144f0b65
 def _missing_pixels(im: Image.Image, size: int) -> str | None:
     "Why the header's pixel data is not in the file (None if it is); Pillow's WebP reader decodes whole, without tiles (its chunks are checked instead)."
     if not im.tile: return None if im.format == 'WEBP' else "it holds no pixel data"
-    for t in im.tile:
-        end = t.offset + (t.extents[2] - t.extents[0]) * (t.extents[3] - t.extents[1]) * len(im.getbands()) * (t.codec_name == 'raw')
-        if t.offset >= size or end > size: return f"its pixel data lies past the end of the file ({size:,} bytes)"
-    return None
+    if any(t.offset >= size for t in im.tile): return f"its pixel data lies past the end of the file ({size:,} bytes)"
+    return None                                     # where it ends, for each format: `check_pixels`
 
 # %% ../nbs/00c_images.ipynb #da7eface
 def read_header(data: bytes) -> tuple[str, int, int]:
@@ -365,6 +363,7 @@ def to_bgr8(img: np.ndarray) -> np.ndarray:
         colour, alpha = img[:, :, :-1], np.ascontiguousarray(img[:, :, -1:])
         alpha = np.repeat(alpha, colour.shape[2], axis=2)
         img = cv2.add(cv2.multiply(np.ascontiguousarray(colour), alpha, scale=1 / 255), cv2.bitwise_not(alpha))
+        if img.ndim == 2: img = img[:, :, None]            # grey and alpha: OpenCV drops a single channel's axis
     if img.shape[2] == 1: img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
     return np.ascontiguousarray(img)
 
