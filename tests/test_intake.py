@@ -1,5 +1,7 @@
-"Every upload bounded: hostile files refused before they cost, slow clients cut off, a dead worker replaced (issue 22)."
-import json, os, signal, socket, subprocess, sys, time, urllib.request
+"""Every upload bounded: hostile files refused before they cost, slow clients cut off, a dead worker replaced (issue 22);
+no pixel invented and no image decoded whole: every kind of file cut short or impossible refused, a 48-MP PNG read
+in bounded memory (issue 29)."""
+import json, os, signal, socket, subprocess, sys, time, urllib.error, urllib.request
 from pathlib import Path
 
 import pytest
@@ -35,6 +37,30 @@ def test_a_photo_is_read_at_the_thumbnails_scale(client):
     thumb = cv2.resize(big, (291, 218), interpolation=cv2.INTER_AREA)
     labels = [client.post('/classify', files={'file': ('p.jpg', encode(im, '.jpg'), 'image/jpeg')}).json()['label'] for im in (big, thumb)]
     assert labels[0] == labels[1], labels
+
+
+def smooth_48mp():
+    "A 48-MP digital picture (flat blocks on a horizontal ramp, faint row noise): a PNG of about 1.4 MB."
+    import numpy as np
+    rng = np.random.default_rng(0)
+    img = np.repeat(np.repeat(rng.integers(40, 200, (12, 16, 3), dtype=np.uint8), 500, 0), 500, 1)
+    img += (np.arange(8000) * 48 // 8000).astype(np.uint8)[None, :, None]
+    img += rng.integers(0, 3, (6000, 1, 1), dtype=np.uint8)
+    return img
+
+
+def test_a_48mp_png_is_read_as_its_thumbnail(client):
+    "A 48-MP PNG within every limit: 200, the family its own 218-px thumbnail gets, within the time budget."
+    import cv2
+    from artcolor.images import shrink
+    img = smooth_48mp()
+    png, thumb = encode(img, '.png', cv2.IMWRITE_PNG_COMPRESSION, 1), encode(shrink(img), '.png')
+    assert 1_000_000 < len(png) < 3_000_000, len(png)
+    t = time.perf_counter()
+    big = client.post('/classify', files={'file': ('big.png', png, 'image/png')})
+    assert big.status_code == 200 and time.perf_counter() - t < 3, (big.status_code, big.text[:300])
+    small = client.post('/classify', files={'file': ('small.png', thumb, 'image/png')}).json()
+    assert big.json()['label'] == small['label'], (big.json()['label'], small['label'])
 
 
 def test_errors_are_documented_strings(client):
@@ -75,6 +101,39 @@ def wait_healthy(port, seconds) -> bool:
 def workers_of(pid) -> list[int]:
     out = subprocess.run(['pgrep', '-P', str(pid)], capture_output=True, text=True).stdout.split()
     return [int(p) for p in out if 'spawn_main' in Path(f'/proc/{p}/cmdline').read_text(errors='replace')]   # not the resource tracker
+
+
+def peak_mb(pid) -> float:
+    "VmHWM, the peak resident memory of process `pid`, in MB."
+    status = Path(f'/proc/{pid}/status').read_text()
+    return int(next(line for line in status.splitlines() if line.startswith('VmHWM')).split()[1]) / 1024
+
+
+def post(port, data: bytes, name='x') -> int:
+    body = (b'--b\r\nContent-Disposition: form-data; name="file"; filename="' + name.encode() + b'"\r\n'
+            b'Content-Type: application/octet-stream\r\n\r\n' + data + b'\r\n--b--\r\n')
+    req = urllib.request.Request(f'http://127.0.0.1:{port}/classify', body, {'Content-Type': 'multipart/form-data; boundary=b'})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r: return r.status
+    except urllib.error.HTTPError as e: return e.code
+
+
+def test_worker_memory_stays_bounded(server):
+    "Every hostile file, then a 48-MP PNG, twice each: 4xx within 3 s for the first, 200 for the PNG, no worker's peak up by over 150 MB."
+    import cv2
+    _, port = server
+    proc = server[0]
+    assert post(port, encode(photo(0, (300, 400)), '.jpg')) == 200            # the workers' first request: libraries loaded
+    before = {w: peak_mb(w) for w in workers_of(proc.pid)}
+    png = encode(smooth_48mp(), '.png', cv2.IMWRITE_PNG_COMPRESSION, 1)
+    for _ in range(2):                                                          # two workers: each likely gets some
+        for name, data in hostile_files().items():
+            t = time.perf_counter(); status = post(port, data)
+            assert 400 <= status < 500 and time.perf_counter() - t < 3, (name, status, time.perf_counter() - t)
+        assert post(port, png, 'big.png') == 200
+    growth = {w: peak_mb(w) - m for w, m in before.items()}
+    print(f'worker peak growth, MB: {growth}')
+    assert max(growth.values()) <= 150, growth
 
 
 def test_killed_workers_are_replaced(server):
