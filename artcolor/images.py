@@ -134,7 +134,7 @@ def _sub_blocks(data: bytes, at: int) -> tuple[int, int]:
     return at + 1, total
 
 def _gif_pixels(data: bytes) -> tuple[int, int, int, int]:
-    "(width, height, LZW minimum code size, bytes of LZW codes) of a GIF's first image, whose blocks end in the file."
+    "(width, height, LZW minimum code size, bytes of LZW codes) of a GIF's first image, whose blocks end in the file;\n    the screen's width and height if it is larger: what its codes do not cover would be made up."
     flags = data[10] if len(data) > 10 else 0
     at = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)        # after the global colour table
     while at < len(data):
@@ -144,7 +144,8 @@ def _gif_pixels(data: bytes) -> tuple[int, int, int, int]:
             w, h, f = struct.unpack_from('<HHB', data, at + 5)
             at += 10 + (3 << ((f & 7) + 1) if f & 0x80 else 0)
             if at >= len(data): break
-            return w, h, data[at], _sub_blocks(data, at + 1)[1]
+            sw, sh = struct.unpack_from('<HH', data, 6)
+            return *((sw, sh) if sw * sh > w * h else (w, h)), data[at], _sub_blocks(data, at + 1)[1]
         elif data[at] == 0x3B: raise ImageError("corrupt GIF: it holds no image")
         else: raise ImageError(f"corrupt GIF: an unknown block 0x{data[at]:02X} at byte {at:,}")
     raise ImageError("corrupt GIF: the file ends before its first image: it is truncated")
