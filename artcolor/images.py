@@ -271,7 +271,7 @@ def read_header(data: bytes) -> tuple[str, int, int]:
     return fmt, w, h
 
 # %% ../nbs/00c_images.ipynb #09b9fe57
-_VIPS_LOAD = {'png': 'pngload_buffer', 'tiff': 'tiffload_buffer', 'webp': 'webpload_buffer'}
+_VIPS_LOAD = {'png': 'pngload_source', 'tiff': 'tiffload_source', 'webp': 'webpload_source'}
 _VIPS_DTYPES = {'uchar': np.uint8, 'ushort': np.uint16}
 _VIPS_COLOUR = {'cmyk', 'lab', 'labs', 'lch', 'cmc', 'xyz', 'yxy', 'scrgb', 'hsv', 'oklab', 'oklch'}
 
@@ -280,9 +280,9 @@ def _undecodable(fmt: str) -> ImageError:
 
 def _vips_image(data: bytes, fmt: str, scale: float = 1.0) -> pyvips.Image:
     "A libvips image of PNG, TIFF or WebP bytes, read top to bottom once, any loader's error or truncation an error."
-    try:
-        im = getattr(pyvips.Image, _VIPS_LOAD[fmt])(data, access='sequential', fail_on='error',
-                                                   **({'scale': scale} if scale < 1 else {}))
+    try:                                # a source reads the bytes where they are (a buffer would be copied)
+        im = getattr(pyvips.Image, _VIPS_LOAD[fmt])(pyvips.Source.new_from_memory(data), access='sequential',
+                                                   fail_on='error', **({'scale': scale} if scale < 1 else {}))
         if im.interpretation in _VIPS_COLOUR: im = im.colourspace('srgb')     # CMYK or Lab TIFF: to RGB
     except pyvips.Error: raise _undecodable(fmt) from None
     if im.format not in _VIPS_DTYPES or im.bands > 4:
