@@ -40,7 +40,7 @@ def test_a_photo_is_read_at_the_thumbnails_scale(client):
 
 
 def smooth_48mp():
-    "A 48-MP digital picture (flat blocks on a horizontal ramp, faint row noise): a PNG of about 1.4 MB."
+    "A 48-MP digital picture (flat blocks on a horizontal ramp, faint row noise): a PNG of about 1.2 MB."
     import numpy as np
     rng = np.random.default_rng(0)
     img = np.repeat(np.repeat(rng.integers(40, 200, (12, 16, 3), dtype=np.uint8), 500, 0), 500, 1)
