@@ -16,7 +16,7 @@ import cv2
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS                          # Pillow's: a warning above it, an error at twice it
 _ = cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)   # a decoder's complaint becomes an ImageError, not a log line
 import pyvips
-pyvips.cache_set_max(0)         # libvips' operation cache would keep the last uploads' bytes and pixels alive
+pyvips.cache_set_max(0)         # libvips' operation cache would keep the last uploads' pixels alive
 
 # %% auto #0
 __all__ = ['MAX_PIXELS', 'THUMBNAIL_SIDE', 'ImageError', 'NotAnImage', 'ImageTooLarge', 'sniff_format', 'check_chunks',
@@ -70,24 +70,24 @@ def check_chunks(data: bytes, fmt: str):
 
 # %% ../nbs/00c_images.ipynb #d4716a90
 def lzw_max_out(nbytes: int, min_code: int) -> int:
-    "The most symbols (pixels, or bytes) `nbytes` of LZW codes can expand into, codes starting at `min_code` + 1 bits."
+    "The most symbols (pixels, or bytes) `nbytes` of LZW codes, the first `min_code` + 1 bits wide, expand into."
     bits, out, k, width, roots = 8 * nbytes, 0, 1, min_code + 1, 2 ** min_code
-    while width < 12:           # the k-th code after a clear yields at most k symbols; widths grow with the table
-        last = 2 ** width - roots + 1               # the last code read at `width` bits (one late: a generous bound)
+    while width < 12:           # the k-th code after a clear yields at most k symbols; codes widen with the table
+        last = 2 ** width - roots + 1               # the last code read at `width` bits (one late: generous)
         n = min(last - k + 1, bits // width)
         out, bits = out + n * (2 * k + n - 1) // 2, bits - n * width
         if k + n <= last: return out
         k, width = last + 1, width + 1
-    n = bits // 12                                  # 12-bit codes: an entry is at most 4,096 symbols long
+    n = bits // 12                                  # 12-bit codes: no entry is longer than 4,096 symbols
     ramp = min(n, max(0, 4096 - k))
     return out + ramp * (2 * k + ramp - 1) // 2 + (n - ramp) * 4096
 
 # %% ../nbs/00c_images.ipynb #a15ce4df
-_JPEG_MARKER = re.compile(rb'\xff[^\x00\xd0-\xd7\xff]')    # 0xFF, then neither a stuffed zero, a restart nor a fill byte
+_JPEG_MARKER = re.compile(rb'\xff[^\x00\xd0-\xd7\xff]')    # 0xFF, then no stuffed zero, restart or fill byte
 _JPEG_ARITHMETIC = {0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}    # the SOF markers of arithmetic coding
 
 def _jpeg_pixels(data: bytes) -> tuple[int, int, int | None]:
-    "(width, height, bytes of Huffman-coded data or None if arithmetic) of a JPEG whose segments all end by its EOI."
+    "(width, height, bytes of Huffman-coded data, None if arithmetic) of a JPEG whose segments end by its EOI."
     at, coded, sof = 2, 0, None
     while True:
         m = _JPEG_MARKER.search(data, at)          # as libjpeg, stray bytes before a marker are skipped
@@ -104,7 +104,8 @@ def _jpeg_pixels(data: bytes) -> tuple[int, int, int | None]:
         at += length
         if kind == 0xDA:                            # a scan: its coded data runs to the next marker
             end = _JPEG_MARKER.search(data, at)
-            coded, at = coded + (end.start() if end else len(data)) - at, end.start() if end else len(data)
+            end = end.start() if end else len(data)
+            coded, at = coded + end - at, end
     if sof is None or not coded: raise ImageError("corrupt JPEG: it holds no pixel data")
     kind, h, w = sof
     return w, h, None if kind in _JPEG_ARITHMETIC else coded
@@ -113,7 +114,7 @@ def _jpeg_pixels(data: bytes) -> tuple[int, int, int | None]:
 _PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
 
 def _png_pixels(data: bytes) -> tuple[int, int, int, int]:
-    "(width, height, bytes a row holds, bytes of IDAT) of a PNG whose chunks fit (`check_chunks`) and reach its IEND."
+    "(width, height, bytes a row holds, bytes of IDAT) of a PNG whose chunks fit and reach its IEND."
     if data[12:16] != b'IHDR': raise ImageError("corrupt PNG: it does not start with its IHDR chunk")
     w, h, depth, colour = struct.unpack_from('>IIBB', data, 16)
     idat, end = 0, False
@@ -126,7 +127,7 @@ def _png_pixels(data: bytes) -> tuple[int, int, int, int]:
 
 # %% ../nbs/00c_images.ipynb #b77728e4
 def _sub_blocks(data: bytes, at: int) -> tuple[int, int]:
-    "(where they end, bytes they hold) of GIF sub-blocks from `at`, each a length byte then that many bytes, to a 0."
+    "(where they end, bytes they hold) of GIF sub-blocks from `at`: a length byte, that many bytes, ..., a 0."
     total = 0
     while at < len(data) and data[at]:
         total, at = total + data[at], at + 1 + data[at]
@@ -134,40 +135,43 @@ def _sub_blocks(data: bytes, at: int) -> tuple[int, int]:
     return at + 1, total
 
 def _gif_pixels(data: bytes) -> tuple[int, int, int, int]:
-    "(width, height, LZW minimum code size, bytes of LZW codes) of a GIF's first image, whose blocks end in the file;\n    the screen's width and height if it is larger: what its codes do not cover would be made up."
+    """(width, height, LZW minimum code size, bytes of LZW codes) of a GIF's first image, whose blocks end
+    in the file; the screen's width and height if it is larger: what the codes do not cover would be made up."""
     flags = data[10] if len(data) > 10 else 0
     at = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)        # after the global colour table
     while at < len(data):
-        if data[at] == 0x21: at = _sub_blocks(data, at + 2)[0]      # an extension: its label, then sub-blocks
-        elif data[at] == 0x2C:                                      # the first image: its descriptor, then codes
+        if data[at] == 0x21: at = _sub_blocks(data, at + 2)[0]      # an extension: a label, sub-blocks
+        elif data[at] == 0x2C:                                      # the first image: its descriptor, codes
             if at + 11 > len(data): break
             w, h, f = struct.unpack_from('<HHB', data, at + 5)
             at += 10 + (3 << ((f & 7) + 1) if f & 0x80 else 0)
             if at >= len(data): break
             sw, sh = struct.unpack_from('<HH', data, 6)
-            return *((sw, sh) if sw * sh > w * h else (w, h)), data[at], _sub_blocks(data, at + 1)[1]
+            w, h = (sw, sh) if sw * sh > w * h else (w, h)
+            return w, h, data[at], _sub_blocks(data, at + 1)[1]
         elif data[at] == 0x3B: raise ImageError("corrupt GIF: it holds no image")
         else: raise ImageError(f"corrupt GIF: an unknown block 0x{data[at]:02X} at byte {at:,}")
     raise ImageError("corrupt GIF: the file ends before its first image: it is truncated")
 
 # %% ../nbs/00c_images.ipynb #9ea0f141
-_TIFF_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8}
+_TIFF_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8,
+               18: 8}                                               # bytes a value of each field type
 _TIFF_TAGS = {256, 257, 258, 259, 273, 277, 279, 322, 323, 324, 325}    # sizes, bits, compression, strips, tiles
 
 def _tiff_tags(data: bytes) -> dict[int, tuple]:
     "The values of a TIFF's first directory that place its pixels, every tag's data checked to lie in the file."
-    e = '<' if data[:2] == b'II' else '>'
+    e, n = '<' if data[:2] == b'II' else '>', len(data)
     ifd = struct.unpack_from(e + 'I', data, 4)[0]
-    if ifd + 2 > len(data) or ifd + 2 + 12 * struct.unpack_from(e + 'H', data, ifd)[0] > len(data):
-        raise ImageError(f"corrupt TIFF: its first directory lies past the end of the file ({len(data):,} bytes)")
+    if ifd + 2 > n or ifd + 2 + 12 * struct.unpack_from(e + 'H', data, ifd)[0] > n:
+        raise ImageError(f"corrupt TIFF: its first directory lies past the end of the file ({n:,} bytes)")
     tags = {}
     for i in range(struct.unpack_from(e + 'H', data, ifd)[0]):
         tag, kind, count = struct.unpack_from(e + 'HHI', data, ifd + 2 + 12 * i)
         size, at = _TIFF_SIZES.get(kind, 0) * count, ifd + 2 + 12 * i + 8
         if size > 4: at = struct.unpack_from(e + 'I', data, at)[0]
-        if at + size > len(data):
-            raise ImageError(f"corrupt TIFF: its tag {tag} points {at + size - len(data):,} bytes past the end "
-                             f"of the file ({len(data):,} bytes)")
+        if at + size > n:
+            raise ImageError(f"corrupt TIFF: its tag {tag} points {at + size - n:,} bytes past the end "
+                             f"of the file ({n:,} bytes)")
         if tag in _TIFF_TAGS and kind in (3, 4):
             tags[tag] = struct.unpack_from(f"{e}{count}{'H' if kind == 3 else 'I'}", data, at)
     return tags
@@ -177,43 +181,41 @@ def _tiff_pixels(data: bytes) -> tuple[int, int, int, int, list]:
     t = _tiff_tags(data)
     offsets, counts = t.get(273, t.get(324)), t.get(279, t.get(325))
     if not offsets or not counts or len(offsets) != len(counts):
-        raise ImageError("corrupt TIFF: it holds no pixel data (no strips or tiles, or their sizes are missing)")
+        raise ImageError("corrupt TIFF: it holds no pixel data (no strips or tiles, or not their sizes)")
     for i, (o, n) in enumerate(zip(offsets, counts)):
         if o + n > len(data):
             raise ImageError(f"corrupt TIFF: its strip {i} lies past the end of the file ({len(data):,} bytes)")
-    spp = t.get(277, (1,))[0]
-    bits = t.get(258, (1,))
+    spp, bits = t.get(277, (1,))[0], t.get(258, (1,))
     bits = sum(bits) if len(bits) > 1 else bits[0] * spp
     w, h = t.get(256, (0,))[0], t.get(257, (0,))[0]
     return w, h, (w * bits + 7) // 8, t.get(259, (1,))[0], list(zip(offsets, counts))
 
 # %% ../nbs/00c_images.ipynb #3c97c790
 def _bmp_pixels(data: bytes) -> tuple[int, int, int, int, int]:
-    "(width, height, bits a pixel, compression, bytes after the pixel data's offset) of a BMP."
+    "(width, height, bits a pixel, compression, bytes from the pixel data's offset to the end) of a BMP."
     offset, header = struct.unpack_from('<I4xI', data, 10)
     if header == 12: w, h, _, bits = struct.unpack_from('<HHHH', data, 18); comp = 0
     else: w, h, _, bits, comp = struct.unpack_from('<iiHHI', data, 18)
-    if offset >= len(data): raise ImageError(f"corrupt BMP: its pixel data lies past the end of the file ({len(data):,} bytes)")
+    if offset >= len(data):
+        raise ImageError(f"corrupt BMP: its pixel data lies past the end of the file ({len(data):,} bytes)")
     return abs(w), abs(h), bits, comp, len(data) - offset
 
 # %% ../nbs/00c_images.ipynb #8f4e3faf
-_RATIO = {'deflate': 1032, 'PackBits': 64, 'RLE': 127}    # most bytes (RLE: pixels) one byte of each can expand into
+_RATIO = {'deflate': 1032, 'PackBits': 64, 'RLE': 127}    # most bytes (RLE: pixels) a byte of each expands into
 _TIFF_CODECS = {1: 'none', 5: 'LZW', 8: 'deflate', 32946: 'deflate', 32773: 'PackBits', 6: 'JPEG', 7: 'JPEG'}
 
-def _impossible(fmt: str, w: int, h: int, coded: int, codec: str, most: int, need: int, unit: str = 'pixels'):
+def _impossible(fmt, w, h, coded: int, codec: str, most: int, need: int, unit: str = 'pixels'):
     if codec == 'uncompressed':
         raise ImageError(f"corrupt {fmt.upper()}: its {w}x{h} pixels need {need:,} bytes and the file holds "
                          f"{coded:,}: it is truncated")
-    raise ImageError(f"corrupt {fmt.upper()}: its {coded:,} bytes of {codec} data expand into at most {most:,} "
-                     f"{unit} and its {w}x{h} pixels need {need:,}: it is truncated, or built to make a decoder "
-                     "invent pixels")
+    raise ImageError(f"corrupt {fmt.upper()}: its {coded:,} bytes of {codec} data expand into at most "
+                     f"{most:,} {unit} and its {w}x{h} pixels need {need:,}: it is truncated, or built to make "
+                     "a decoder invent pixels")
 
-def check_pixels(data: bytes, fmt: str):
-    "Raise ImageError unless `data` holds, within the file, enough coded bytes for every pixel its header declares."
-    n = len(data)
+def _check(data: bytes, fmt: str):
     if fmt == 'jpeg':
         w, h, coded = _jpeg_pixels(data)
-        if coded is not None and w * h > 512 * coded:         # at least one bit for each 8 x 8 block
+        if coded is not None and w * h > 512 * coded:            # at least a bit for each 8 x 8 block
             _impossible(fmt, w, h, coded, 'Huffman-coded', 512 * coded, w * h)
     elif fmt == 'png':
         w, h, row, idat = _png_pixels(data)
@@ -226,30 +228,36 @@ def check_pixels(data: bytes, fmt: str):
     elif fmt == 'tiff':
         w, h, row, comp, strips = _tiff_pixels(data)
         coded, codec = sum(b for _, b in strips), _TIFF_CODECS.get(comp)
-        most = {'none': coded, 'LZW': lzw_max_out(coded, 8), 'JPEG': 512 * coded * row // max(1, w)}.get(
-            codec, _RATIO.get(codec, 0) * coded)
-        if codec and h * row > most:
+        most = {'none': coded, 'LZW': lzw_max_out(coded, 8), 'JPEG': 512 * coded * row // max(1, w)}
+        most = most.get(codec, _RATIO.get(codec, 0) * coded)
+        if codec and h * row > most:                               # other codecs: no bound
             _impossible(fmt, w, h, coded, 'uncompressed' if codec == 'none' else codec, most, h * row, 'bytes')
     elif fmt == 'bmp':
         w, h, bits, comp, after = _bmp_pixels(data)
-        if comp in (0, 3, 6):
+        if comp in (0, 3, 6):                                      # rows padded to 4 bytes, the last one too
             need = ((w * bits + 31) // 32) * 4 * (h - 1) + (w * bits + 7) // 8
             if need > after: _impossible(fmt, w, h, after, 'uncompressed', after, need, 'bytes')
         elif comp in (1, 2) and w * h > _RATIO['RLE'] * after:     # two bytes give at most 255 pixels
             _impossible(fmt, w, h, after, 'RLE', _RATIO['RLE'] * after, w * h)
     elif fmt == 'webp':
         declared = struct.unpack_from('<I', data, 4)[0] + 8
-        if declared > n: raise ImageError(f"corrupt WEBP: its RIFF header declares {declared:,} bytes, "
-                                          f"{declared - n:,} more than the file holds: it is truncated")
+        if declared > len(data):
+            raise ImageError(f"corrupt WEBP: its RIFF header declares {declared:,} bytes, "
+                             f"{declared - len(data):,} more than the file holds: it is truncated")
         if not any(k in (b'VP8 ', b'VP8L', b'ANMF') for k, _, _ in _chunks(data, 12, '<4sI', False)):
             raise ImageError("corrupt WEBP: it holds no pixel data")
+
+def check_pixels(data: bytes, fmt: str):
+    "Raise ImageError unless `data` holds, within the file, coded bytes enough for every pixel it declares."
+    try: _check(data, fmt)
+    except (struct.error, IndexError): raise ImageError(f"corrupt {fmt.upper()}: its header is cut short") from None
 
 # %% ../nbs/00c_images.ipynb #144f0b65
 def _missing_pixels(im: Image.Image, size: int) -> str | None:
     "Why the header's pixel data is not in the file (None if it is); Pillow's WebP reader decodes whole, without tiles (its chunks are checked instead)."
     if not im.tile: return None if im.format == 'WEBP' else "it holds no pixel data"
     if any(t.offset >= size for t in im.tile): return f"its pixel data lies past the end of the file ({size:,} bytes)"
-    return None                                     # where it ends, for each format: `check_pixels`
+    return None                                     # where it ends, format by format: `check_pixels`
 
 # %% ../nbs/00c_images.ipynb #da7eface
 def read_header(data: bytes) -> tuple[str, int, int]:
@@ -279,18 +287,19 @@ def _undecodable(fmt: str) -> ImageError:
     return ImageError(f"could not decode the {fmt.upper()} image: the file is truncated or corrupt")
 
 def _vips_image(data: bytes, fmt: str, scale: float = 1.0) -> pyvips.Image:
-    "A libvips image of PNG, TIFF or WebP bytes, read top to bottom once, any loader's error or truncation an error."
-    try:                                # a source reads the bytes where they are (a buffer would be copied)
-        im = getattr(pyvips.Image, _VIPS_LOAD[fmt])(pyvips.Source.new_from_memory(data), access='sequential',
-                                                   fail_on='error', **({'scale': scale} if scale < 1 else {}))
-        if im.interpretation in _VIPS_COLOUR: im = im.colourspace('srgb')     # CMYK or Lab TIFF: to RGB
+    "A libvips image of PNG, TIFF or WebP bytes, to be read once, top to bottom; an error or a cut: an ImageError."
+    load, source = getattr(pyvips.Image, _VIPS_LOAD[fmt]), pyvips.Source.new_from_memory(data)  # not copied
+    try:
+        im = load(source, access='sequential', fail_on='error', **({'scale': scale} if scale < 1 else {}))
+        if im.interpretation in _VIPS_COLOUR: im = im.colourspace('srgb')     # a CMYK or Lab TIFF: to RGB
     except pyvips.Error: raise _undecodable(fmt) from None
     if im.format not in _VIPS_DTYPES or im.bands > 4:
-        raise ImageError(f"unsupported pixel type {im.format} x {im.bands} bands: expected 8- or 16-bit, 1 to 4 channels")
+        raise ImageError(f"unsupported pixel type {im.format} x {im.bands} bands: expected 8- or 16-bit, "
+                         "1 to 4 channels")
     return im
 
 # %% ../nbs/00c_images.ipynb #2b760cc6
-_BAND = 1 << 16                 # pixels in a band of rows: large enough to be quick, small enough to stay in cache
+_BAND = 1 << 16                 # pixels in a band of rows: enough to be quick, few enough to stay in cache
 
 def _vips_rows(im: pyvips.Image, fmt: str):
     "Bands of rows of a libvips image, top to bottom, as arrays in its own channel order (RGB, RGBA, grey)."
@@ -301,29 +310,35 @@ def _vips_rows(im: pyvips.Image, fmt: str):
         except pyvips.Error: raise _undecodable(fmt) from None
         yield np.frombuffer(buf, dtype).reshape(-1, w, c)
 
+def _palette(im: Image.Image) -> np.ndarray:
+    "A Pillow palette image's colours as 256 RGBA entries, its transparent index (or indices) with alpha 0."
+    lut = np.zeros((256, 4), np.uint8); lut[:, 3] = 255
+    pal = np.frombuffer(bytes(im.getpalette('RGB') or []), np.uint8).reshape(-1, 3)[:256]
+    lut[:len(pal), :3] = pal
+    t = im.info.get('transparency')
+    if isinstance(t, int) and t < 256: lut[t, 3] = 0
+    elif isinstance(t, bytes): lut[:len(t), 3] = np.frombuffer(t, np.uint8)[:256]
+    return lut
+
 def _pil_rows(im: Image.Image):
-    "Bands of rows of a decoded Pillow image (a GIF's or BMP's), as arrays in RGB(A) or grey; a palette looked up a band at a time."
+    "Bands of rows of a decoded Pillow image (a GIF's, a BMP's) in RGB(A) or grey; a palette looked up a band at a time."
     w, h = im.size
     rows = max(1, _BAND // w)
     if im.mode == 'P':
-        lut = np.zeros((256, 4), np.uint8); lut[:, 3] = 255
-        pal = np.frombuffer(bytes(im.getpalette('RGB') or []), np.uint8).reshape(-1, 3)[:256]
-        lut[:len(pal), :3] = pal
-        t = im.info.get('transparency')
-        if isinstance(t, int) and t < 256: lut[t, 3] = 0
-        elif isinstance(t, bytes): lut[:len(t), 3] = np.frombuffer(t, np.uint8)[:256]
-        lut32, alpha = lut.view(np.uint32).ravel(), (lut[:, 3] < 255).any()
+        lut = _palette(im)
+        lut32, keep = lut.view(np.uint32).ravel(), 4 if (lut[:, 3] < 255).any() else 3
         for y in range(0, h, rows):
-            band = lut32[np.asarray(im.crop((0, y, w, min(h, y + rows))))].view(np.uint8)
-            yield band.reshape(-1, w, 4) if alpha else np.ascontiguousarray(band.reshape(-1, w, 4)[..., :3])
+            band = lut32[np.asarray(im.crop((0, y, w, min(h, y + rows))))].view(np.uint8).reshape(-1, w, 4)
+            yield np.ascontiguousarray(band[..., :keep])
         return
-    mode = im.mode if im.mode in ('L', 'LA', 'RGB', 'RGBA') else 'L' if im.mode == '1' else 'RGBA' if 'A' in im.getbands() else 'RGB'
+    mode = 'L' if im.mode == '1' else im.mode if im.mode in ('L', 'LA', 'RGB', 'RGBA') else \
+        'RGBA' if 'A' in im.getbands() else 'RGB'
     for y in range(0, h, rows):
         band = np.asarray(im.crop((0, y, w, min(h, y + rows))).convert(mode))
         yield band if band.ndim == 3 else band[:, :, None]
 
 def _pil_image(data: bytes, fmt: str) -> Image.Image:
-    "The first frame of GIF or BMP bytes, decoded by Pillow (a palette image stays one byte a pixel); truncated: an error."
+    "The first frame of GIF or BMP bytes, decoded by Pillow (a palette: a byte a pixel); a cut: an ImageError."
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
@@ -339,10 +354,8 @@ def _bgr(img: np.ndarray) -> np.ndarray:
 _REDUCED = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
 
 def decode(data: bytes, fmt: str, reduce: int = 1) -> np.ndarray:
-    "The whole image of `data` (a JPEG at 1/`reduce` of its size, by libjpeg's DCT scaling); raises ImageError in artcolor's words."
-    if fmt in _VIPS_LOAD:
-        im = _vips_image(data, fmt)
-        return _bgr(np.concatenate(list(_vips_rows(im, fmt))))
+    "The whole image of `data`, a JPEG at 1/`reduce` of its size (DCT scaling); raises ImageError in artcolor's words."
+    if fmt in _VIPS_LOAD: return _bgr(np.concatenate(list(_vips_rows(_vips_image(data, fmt), fmt))))
     if fmt in ('gif', 'bmp'): return _bgr(np.concatenate(list(_pil_rows(_pil_image(data, fmt)))))
     flags = (_REDUCED[reduce] if reduce > 1 else cv2.IMREAD_UNCHANGED) | cv2.IMREAD_IGNORE_ORIENTATION
     try: img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
@@ -364,13 +377,13 @@ def to_bgr8(img: np.ndarray) -> np.ndarray:
         colour, alpha = img[:, :, :-1], np.ascontiguousarray(img[:, :, -1:])
         alpha = np.repeat(alpha, colour.shape[2], axis=2)
         img = cv2.add(cv2.multiply(np.ascontiguousarray(colour), alpha, scale=1 / 255), cv2.bitwise_not(alpha))
-        if img.ndim == 2: img = img[:, :, None]            # grey and alpha: OpenCV drops a single channel's axis
+        if img.ndim == 2: img = img[:, :, None]            # grey: OpenCV drops a single channel's axis
     if img.shape[2] == 1: img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
     return np.ascontiguousarray(img)
 
 # %% ../nbs/00c_images.ipynb #3180ba53
 def thumbnail_size(h: int, w: int, side: int = THUMBNAIL_SIDE, longest: int = 4) -> tuple[int, int]:
-    "(height, width) with the shorter side at most `side` and the longer at most `longest` × `side`, in proportion."
+    "(height, width) in proportion, the shorter side at most `side`, the longer at most `longest` × `side`."
     s = min(side / min(h, w), longest * side / max(h, w))
     return (h, w) if s >= 1 else (max(1, round(h * s)), max(1, round(w * s)))
 
@@ -387,31 +400,33 @@ def _area_weights(n: int, m: int, lo: int, hi: int) -> tuple[int, np.ndarray]:
     f = n / m
     first, last = int(lo / f), min(m - 1, int(np.ceil(hi / f)) - 1)
     edges, r = np.arange(first, last + 2) * f, np.arange(lo, hi)
-    return first, np.clip(np.minimum(edges[1:, None], r + 1) - np.maximum(edges[:-1, None], r), 0, None) / f
+    overlap = np.minimum(edges[1:, None], r + 1) - np.maximum(edges[:-1, None], r)
+    return first, np.clip(overlap, 0, None) / f
 
 class AreaReducer:
-    "An h×w image arriving in bands of rows, area-averaged into `size` (h, w) as `cv2.resize(INTER_AREA)` of the whole would."
+    "An h×w image arriving in bands of rows, area-averaged into `size` (h, w) as INTER_AREA of the whole would be."
     def __init__(self, h: int, w: int, size: tuple[int, int]):
         self.h, self.w, self.size, self.y, self.acc, self.dtype = h, w, size, 0, None, None
 
     def add(self, band: np.ndarray):
-        "Take the next rows: each is averaged across at once (OpenCV), then added to the output rows it covers."
+        "The next rows: averaged across at once (OpenCV), then each added to the output rows it covers."
         b, (ho, wo) = band.shape[0], self.size
         if self.acc is None: self.acc, self.dtype = np.zeros((ho, wo * band.shape[2])), band.dtype
         if wo != self.w: band = cv2.resize(band, (wo, b), interpolation=cv2.INTER_AREA)
         first, wts = _area_weights(self.h, ho, self.y, self.y + b)
-        self.acc[first:first + len(wts)] += np.einsum('ij,jk->ik', wts, band.reshape(b, -1))
+        self.acc[first:first + len(wts)] += np.einsum('ij,jk->ik', wts, band.reshape(b, -1))   # no BLAS threads
         self.y += b
 
     def result(self) -> np.ndarray:
         "The reduced image, in the bands' type; raises ImageError if fewer rows came than the image has."
-        if self.y != self.h or self.acc is None: raise ImageError(f"the image ended after {self.y} of its {self.h} rows")
+        if self.y != self.h or self.acc is None:
+            raise ImageError(f"the image ended after {self.y} of its {self.h} rows")
         out = np.clip(np.rint(self.acc), 0, np.iinfo(self.dtype).max).astype(self.dtype)
         return out.reshape(*self.size, -1)
 
 # %% ../nbs/00c_images.ipynb #07b11a4e
 def decode_reduced(data: bytes, fmt: str, w: int, h: int, side: int = THUMBNAIL_SIDE) -> np.ndarray:
-    "The w×h image of `data` area-averaged to `thumbnail_size` while it is decoded, never whole: a JPEG by DCT scaling, the rest row by row."
+    "The w×h image of `data` area-averaged to `thumbnail_size` as it is decoded: a JPEG by DCT scaling, others by rows."
     if fmt == 'jpeg':
         reduce = max([r for r in (1, 2, 4, 8) if min(w, h) // r >= side] or [1])
         return shrink(decode(data, fmt, reduce), side)
@@ -419,7 +434,7 @@ def decode_reduced(data: bytes, fmt: str, w: int, h: int, side: int = THUMBNAIL_
         im = _pil_image(data, fmt)
         (w, h), rows = im.size, _pil_rows(im)
     else:
-        hw = thumbnail_size(h, w, side)               # WebP: libwebp scales to twice that while decoding, no larger
+        hw = thumbnail_size(h, w, side)               # WebP: libwebp scales to twice that while decoding
         im = _vips_image(data, fmt, min(1.0, 2 * hw[1] / w) if fmt == 'webp' else 1.0)
         h, w, rows = im.height, im.width, _vips_rows(im, fmt)
     reducer = AreaReducer(h, w, thumbnail_size(h, w, side))
@@ -445,7 +460,7 @@ def load_image(source: bytes | str | os.PathLike | np.ndarray) -> np.ndarray:
 
 # %% ../nbs/00c_images.ipynb #2f3ac60c
 def load_thumbnail(source: bytes | str | os.PathLike | np.ndarray, side: int = THUMBNAIL_SIDE) -> np.ndarray:
-    "The image as 8-bit BGR at the training thumbnails' scale (shorter side at most `side`), never decoded whole."
+    "The image as 8-bit BGR at the training thumbnails' scale (shorter side at most `side`), never whole."
     if isinstance(source, np.ndarray): return to_bgr8(shrink(source, side))
     data = _bytes_of(source)
     fmt, w, h = read_header(data)

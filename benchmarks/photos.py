@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/photos.py [--scenes 40]      (`make bench`; the palette libraries come with the [bench] extra)
 
 1. **In-process, the same files** (12-MP and 48-MP JPEG, PNG and WebP photographs, a 48-MP digital PNG
-   of about 1.4 MB, and a 218-px thumbnail): artcolor's full answer (`Predictor.predict_image`: family, probabilities, familiarity, palette, shares) against
+   of about 1.2 MB, and a 218-px thumbnail): artcolor's full answer (`Predictor.predict_image`: family, probabilities, familiarity, palette, shares) against
    fast-colorthief, modern_colorthief and Pylette, which give a palette only. Median seconds of 3
    runs, and the peak memory each adds, measured in a fresh process per file and tool.
 2. **Through the service** (`python -m api`, as `make serve`): `--scenes` different 12-MP scenes (chapter
