@@ -8,7 +8,7 @@ PORT  ?= 8000
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PIP_QUIET := -q --disable-pip-version-check
 
-.PHONY: venv chromium wrk reference serve test export-check clean-check lint workflows deploy-check docker-test report data train bench fuzz clean
+.PHONY: venv chromium wrk reference serve check test export-check clean-check lint workflows deploy-check docker-test report data train bench fuzz clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: settings.ini setup.py
@@ -78,15 +78,19 @@ deploy-check: venv
 docker-test: venv
 	$(BIN)/python tools/docker_test.py
 
-## Every notebook as a test, the report built (executed, warnings fatal), then pytest (API, browser, report).
-## nbdev_test runs one notebook at a time: the chapters that fit models already use every core, and two at once
-## on 2 cores took 7 min 6 s against 5 min 25 s one by one (twice the CPU time, spent contending).
+## Every notebook tested once by nbdev_test, the report built from that same execution (warnings fatal), then pytest on
+## every core (the API, the container's files, the book read in Chromium at 1280 and 390 px). tools/book.py says how long each took.
 test: venv chromium reference export-check clean-check lint workflows deploy-check
-	$(BIN)/nbdev_test --n_workers 1
 	$(BIN)/python tools/book.py
-	$(BIN)/python -m pytest tests/ -q
+	$(BIN)/python -m pytest tests/ -q -n auto --dist loadfile --durations=8
 
-## The published report: _build/html/index.html (offline; executes every chapter; needs Chromium for chapters 1-2).
+## The fast loop for one change: export, clean and lint checks, then the notebooks and test files changed since BASE
+## (default: the last commit; uncommitted and new files included), nothing else.
+BASE ?= HEAD
+check: venv export-check clean-check lint
+	$(BIN)/python tools/check.py --base $(BASE)
+
+## The published report: _build/html/index.html (offline; tests and executes every chapter once; needs Chromium for chapters 1-2).
 report: venv chromium reference
 	$(BIN)/python tools/book.py
 

@@ -67,7 +67,8 @@ COMMANDS = {   # name: (module, function, what it does, [(parameter, flags, argp
     'train': ('artcolor.training', 'train', "select a model, blend it over every table, export it with its card",
               [('data', (), {}), ('out_dir', ('--out',), {}), ('full', (), {}), ('extra', (), dict(nargs='+', metavar='TABLE')),
                ('extra', ('--no-extra',), dict(action='store_const', const=None, help='train on --data alone')),
-               ('scheduler', (), {}), ('budget_s', ('--budget',), dict(type=float))]),
+               ('scheduler', (), {}), ('budget_s', ('--budget',), dict(type=float)),
+               ('models', (), dict(nargs='+', metavar='NAME'))]),
     'predict': ('artcolor.cli', 'predict', "classify image files (or the rows of a feature table) with the exported model",
                 [('images', ('image',), dict(nargs='*')), ('model', (), {}), ('features', (), {}), ('json_lines', ('--json',), {})]),
 }

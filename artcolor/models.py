@@ -27,8 +27,8 @@ from .parallel import joblib_engine
 
 # %% auto #0
 __all__ = ['CV', 'BASELINE', 'baseline_2023', 'svm_logreg_vote', 'scaled', 'nystroem_logreg', 'candidates',
-           'predict_search_seconds', 'select_models', 'with_probabilities', 'fold_metrics', 'cv_evaluate',
-           'library_versions', 'save_artifact', 'selection_records', 'write_card', 'export_model',
+           'predict_search_seconds', 'select_models', 'selection_table', 'with_probabilities', 'fold_metrics',
+           'cv_evaluate', 'library_versions', 'save_artifact', 'selection_records', 'write_card', 'export_model',
            'model_card_markdown', 'plot_confusion']
 
 # %% ../nbs/05_models.ipynb #02c4f4b6
@@ -48,7 +48,7 @@ def svm_logreg_vote(C: float = 300, gamma: float = 0.01, lr_C: float = 15) -> Pi
 
 # %% ../nbs/05_models.ipynb #0c4587c1
 def scaled(model, derive: bool = False) -> Pipeline:
-    "`model` after a StandardScaler (and chapter 3's derived features first, if `derive`)."
+    "`model` after a StandardScaler (and the derived features of `artcolor.features` first, if `derive`)."
     return Pipeline(([('derive', derived_features())] if derive else []) + [('scale', StandardScaler()), ('model', model)])
 
 def nystroem_logreg(landmarks: int = 600) -> Pipeline:
@@ -125,6 +125,15 @@ def select_models(X, y, cands: dict | None = None, n_jobs: int = -1, progress: b
     results.attrs['skipped'] = skipped
     return results, searches
 
+# %% ../nbs/05_models.ipynb #9ded9a9b
+def selection_table(card: dict) -> pd.DataFrame:
+    "A card's `selection` records as a table: one row per candidate, best first, its parameters as a dict and as text."
+    import ast
+    t = pd.DataFrame(card['selection'])
+    t['params'] = t.params.map(ast.literal_eval)
+    t['best parameters'] = t.params.map(lambda p: ', '.join(f'{k}={v}' for k, v in p.items()) or 'as given')
+    return t.sort_values('accuracy', ascending=False, ignore_index=True)
+
 # %% ../nbs/05_models.ipynb #87494582
 def with_probabilities(pipe: Pipeline) -> Pipeline:
     "A copy of `pipe` whose final step can give probabilities (calibrating it when it cannot)."
@@ -143,7 +152,7 @@ def fold_metrics(y, pred, fold) -> dict:
     counts = pd.crosstab(pd.Categorical(y, labels), pd.Categorical(pred, predicted), dropna=False)
     folds = [accuracy_score(y[te], pred[te]) for te in tests]
     return {'rows': int(len(y)), 'accuracy': float(np.mean(folds)), 'accuracy_std': float(np.std(folds)),
-            'f1_macro': float(np.mean([f1_score(y[te], pred[te], labels=labels, average='macro') for te in tests])),   # over the true families
+            'f1_macro': float(np.mean([f1_score(y[te], pred[te], labels=labels, average='macro', zero_division=0) for te in tests])),   # over the true families
             'recall': dict(zip(labels, recall_score(y, pred, labels=labels, average=None).round(4).tolist())),
             'confusion': {'labels': labels, 'predicted': predicted, 'counts': counts.values.tolist()}}
 
@@ -263,8 +272,8 @@ def plot_confusion(confusion: dict, ax=None) -> pd.DataFrame:
     "Heat map of a card's `cv.confusion` counts, normalised per true family; returns the normalised matrix."
     import matplotlib.pyplot as plt, seaborn as sns     # only what plots imports them
     counts = pd.DataFrame(confusion['counts'], confusion['labels'], confusion.get('predicted', confusion['labels']))
-    cm = counts.div(counts.sum(1), axis=0)
+    cm = counts.div(counts.sum(axis=1), axis=0)
     ax = ax or plt.subplots(figsize=(7.5, 6))[1]
-    sns.heatmap(cm, annot=True, fmt='.2f', cmap='Blues', cbar=False, annot_kws={'size': 7}, ax=ax)
+    sns.heatmap(cm, annot=True, fmt='.2f', cmap='Blues', cbar=False, annot_kws={'size': 9}, ax=ax)
     ax.set_xlabel('predicted'); ax.set_ylabel('true')
     return cm

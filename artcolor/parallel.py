@@ -27,10 +27,10 @@ def usable_cores() -> int:
 # %% ../nbs/00e_parallel.ipynb #5ddfdc02
 @contextlib.contextmanager
 def dask_client(scheduler: str, workers: int | None = None, timeout: float = 10):
-    "A `distributed.Client` for `scheduler` (an address, or 'local' for a LocalCluster of single-threaded worker processes), closed on exit."
+    "A `distributed.Client` for `scheduler` (an address, or 'local' for a LocalCluster of single-threaded worker processes, its HTTP server on any free port), closed on exit."
     distributed = _distributed()
     if scheduler == 'local':
-        with distributed.LocalCluster(n_workers=workers or usable_cores(), threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+        with distributed.LocalCluster(n_workers=workers or usable_cores(), threads_per_worker=1, processes=True, dashboard_address=':0') as cluster, \
              distributed.Client(cluster) as client:
             yield client
         return

@@ -88,8 +88,13 @@ def test_training_on_real_workers_equals_local(real_cluster, tmp_path):
     ref.groupby('color').sample(n=30, random_state=0).to_csv(tmp_path / 'features.csv', index=False)
     tiles = load_dataset('gac2026_tiles').groupby('color').sample(n=20, random_state=0).rename(columns={'color': 'color_label'})
     tiles.to_csv(tmp_path / 'tiles.csv', index=False)
-    local = train(tmp_path, tmp_path / 'local', extra=[tmp_path / 'tiles.csv'], progress=False)
-    remote = train(tmp_path, tmp_path / 'remote', extra=[tmp_path / 'tiles.csv'], progress=False, scheduler=real_cluster)
+    quick = ['svm_2023 (baseline)', 'logreg_derived']                  # the mechanics of the search, not the whole grid
+    from artcolor.blend import bgr_model
+    light = dict(models=quick, bgr=bgr_model(max_iter=10), progress=False)   # fewer boosting rounds: the same code path
+    local = train(tmp_path, tmp_path / 'local', extra=[tmp_path / 'tiles.csv'], **light)
+    remote = train(tmp_path, tmp_path / 'remote', extra=[tmp_path / 'tiles.csv'], scheduler=real_cluster, **light)
+    drop_time = lambda sel: [{k: v for k, v in r.items() if k != 'fit_s'} for r in sel]
+    assert drop_time(remote['selection']) == drop_time(local['selection'])
     for k in ('accuracy', 'f1_macro', 'confusion'): assert remote['cv'][k] == local['cv'][k]
     assert remote['cv']['tables']['tiles.csv']['accuracy'] == local['cv']['tables']['tiles.csv']['accuracy']
     a, b = (joblib.load(tmp_path / m / 'artcolor.joblib') for m in ('local', 'remote'))

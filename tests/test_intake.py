@@ -20,9 +20,12 @@ def client():
         yield c
 
 
-@pytest.mark.parametrize('name', list(hostile_files()))
+HOSTILE = hostile_files()          # made once: some take seconds to make (bombs of many megapixels)
+
+
+@pytest.mark.parametrize('name', list(HOSTILE))
 def test_hostile_file_is_refused_quickly_in_our_words(client, name):
-    data = hostile_files()[name]
+    data = HOSTILE[name]
     t = time.perf_counter()
     r = client.post('/classify', files={'file': ('x', data, 'application/octet-stream')})
     assert time.perf_counter() - t < 3
@@ -127,7 +130,7 @@ def test_worker_memory_stays_bounded(server):
     before = {w: peak_mb(w) for w in workers_of(proc.pid)}
     png = encode(smooth_48mp(), '.png', cv2.IMWRITE_PNG_COMPRESSION, 1)
     for _ in range(2):                                                          # two workers: each likely gets some
-        for name, data in hostile_files().items():
+        for name, data in HOSTILE.items():
             t = time.perf_counter(); status = post(port, data)
             assert 400 <= status < 500 and time.perf_counter() - t < 3, (name, status, time.perf_counter() - t)
         assert post(port, png, 'big.png') == 200
