@@ -7,7 +7,7 @@ container run `python -m api` (see `api/serve.py`).
 """
 from __future__ import annotations
 
-import asyncio
+import asyncio, json
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import artcolor
+from artcolor.colors import FAMILY_COLORS
 from artcolor.data import Settings
 from artcolor.images import MAX_PIXELS, sniff_format
 from artcolor.predict import Prediction, Predictor
@@ -26,7 +27,8 @@ from artcolor.serving import Classifier
 import cv2  # noqa: E402  (after artcolor.images, which sets OpenCV's own pixel limit before OpenCV is first imported)
 from threadpoolctl import threadpool_limits
 
-PAGE = (Path(__file__).with_name('page.html')).read_text(encoding='utf-8')
+PAGE = (Path(__file__).with_name('page.html')).read_text(encoding='utf-8').replace(
+    '/*FAMILY_COLORS*/{}', json.dumps(FAMILY_COLORS))   # the page draws each family in its display colour
 FORMATS = 'JPEG, PNG, WebP, GIF, BMP or TIFF'
 
 
@@ -180,6 +182,16 @@ async def model_card(svc: Service = Depends(service)) -> dict:
 async def classify(file: UploadFile = File(description='the image'), svc: Service = Depends(service)):
     pred = await svc.classify(file)
     return json_bytes(Classification.model_construct(**dict(pred), model=svc.identity))
+
+
+@router.post('/classify/map', response_class=Response, summary="Where each family is: the image as the model read it, each pixel in its family's colour",
+             responses={200: {'content': {'image/png': {}}, 'description': "a PNG of the image at the thumbnails' scale (218 px on its shorter "
+                              "side at most), each pixel painted in the display colour of the family people would call it"}, **ERRORS})
+async def classify_map(file: UploadFile = File(description='the image'), svc: Service = Depends(service)):
+    "The family map of one image, with /classify's limits and errors: the picture behind `family_shares`."
+    png = await svc.classifier.family_map(await svc.read(file))
+    if isinstance(png, str): raise HTTPException(422, png)
+    return Response(png, media_type='image/png')
 
 
 @router.post('/img_classify', response_model=LegacyPrediction, responses=ERRORS, deprecated=True,

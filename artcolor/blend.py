@@ -8,13 +8,14 @@ import warnings
 from functools import partial
 import numpy as np, pandas as pd
 from fastcore.basics import patch
+from joblib import Parallel, delayed
 from scipy.optimize import minimize
 from scipy.spatial import cKDTree
 from scipy.special import logsumexp, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
@@ -25,8 +26,8 @@ from .features import BGR_STATS, FEATURE_NAMES, check_groups, feature_group, okl
 from .parallel import joblib_engine
 
 # %% auto #0
-__all__ = ['REFERENCE_TABLES', 'ColourFeatures', 'MaskedLogistic', 'colour_model', 'bgr_model', 'reference_rows', 'Familiarity',
-           'FamilyBlend']
+__all__ = ['REFERENCE_TABLES', 'ColourFeatures', 'MaskedLogistic', 'colour_model', 'bgr_model', 'compare_bgr_models',
+           'reference_rows', 'Familiarity', 'FamilyBlend']
 
 # %% ../nbs/05b_blend.ipynb #156748d5
 class ColourFeatures(TransformerMixin, BaseEstimator):
@@ -84,11 +85,29 @@ def _held(colour, y, g) -> dict:
     return {f'{colour.steps[-1][0]}__allowed': allowed} if isinstance(colour, Pipeline) else {'allowed': allowed}
 
 # %% ../nbs/05b_blend.ipynb #bb111d59
-def bgr_model(C: float = 10, max_depth: int = 8) -> Pipeline:
-    "The six BGR statistics (means, then standard deviations) plus their mean colour in OKLab: a soft vote of a calibrated RBF-SVM and gradient-boosted trees."
+def bgr_model(C: float = 10, max_depth: int = 8, max_iter: int = 100) -> Pipeline:
+    "The six BGR statistics (means, then standard deviations) plus their mean colour in OKLab: a soft vote of a calibrated RBF-SVM and gradient-boosted trees (`max_iter` rounds)."
     vote = VotingClassifier([('svm', CalibratedClassifierCV(SVC(C=C), ensemble=False)),
-                             ('trees', HistGradientBoostingClassifier(max_depth=max_depth, random_state=0))], voting='soft')
+                             ('trees', HistGradientBoostingClassifier(max_depth=max_depth, max_iter=max_iter, random_state=0))], voting='soft')
     return Pipeline([('oklab', oklab_features()), ('scale', StandardScaler()), ('model', vote)])
+
+# %% ../nbs/05b_blend.ipynb #5235683c
+def compare_bgr_models(fair: pd.DataFrame, sv: pd.DataFrame, groups=None, folds: int = 5) -> pd.DataFrame:
+    "Out-of-fold accuracy (and BROWN, BLACK, RED recall) on `fair`'s rows of the BGR model, its two halves and a plain RBF-SVM; each fold adds all of `sv`'s six statistics. Rows of one artwork (`groups`, default title and artist) stay in one fold."
+    artwork = (fair.title.astype(str) + '|' + fair.artist.astype(str)).factorize()[0] if groups is None else np.asarray(groups)
+    plain = lambda: Pipeline([('scale', StandardScaler()), ('model', SVC(C=10))])
+    half = lambda m: lambda: bgr_model().set_params(model=m)
+    kinds = {'plain RBF-SVM, six statistics': plain, 'SVM, + OKLab': half(CalibratedClassifierCV(SVC(C=10), ensemble=False)),
+             'trees, + OKLab': half(HistGradientBoostingClassifier(max_depth=8, random_state=0)), 'the vote (bgr_model)': bgr_model}
+    X, y, Xs, ys = fair[BGR_STATS].values, fair.color.values, sv[BGR_STATS].values, sv.color.values
+    split = list(StratifiedGroupKFold(folds, shuffle=True, random_state=0).split(X, y, artwork))
+    fit_predict = lambda make, tr, te: (te, make().fit(np.vstack([X[tr], Xs]), np.r_[y[tr], ys]).predict(X[te]))
+    with joblib_engine(): done = Parallel(n_jobs=-1)(delayed(fit_predict)(make, tr, te) for make in kinds.values() for tr, te in split)
+    pred = {k: np.empty(len(fair), object) for k in kinds}
+    for k, (te, p) in zip(np.repeat(list(kinds), len(split)), done): pred[k][te] = p
+    recall = lambda p, f: float((p[fair.color == f] == f).mean())
+    return pd.DataFrame({k: {'accuracy': float((p == fair.color).mean()), **{f'{f} recall': recall(p, f) for f in ('BROWN', 'BLACK', 'RED')}}
+                         for k, p in pred.items()}).T
 
 # %% ../nbs/05b_blend.ipynb #fba48424
 REFERENCE_TABLES = ('gac2023', 'gac2021', 'gac2026_tiles')
@@ -187,7 +206,7 @@ def familiar(self: Familiarity, X, scores: np.ndarray | None = None) -> np.ndarr
 # %% ../nbs/05b_blend.ipynb #82fb9feb
 class FamilyBlend(ClassifierMixin, BaseEstimator):
     "A model per feature group (mean colour, six BGR statistics, all 18), each trained on the rows that carry it, combined by what an input carries."
-    takes_partial_rows = True        # rows with only a mean colour, or only the six BGR statistics (chapter 3's groups)
+    takes_partial_rows = True        # rows with only a mean colour, or only the six BGR statistics (the feature groups)
     def __init__(self, colour=None, bgr=None, texture=None, trust: float = 0.01, familiar_rate: float = 0.01,
                  colour_only_rate: float = 0.01, bgr_share: float | None = None):
         self.colour, self.bgr, self.texture, self.trust, self.familiar_rate = colour, bgr, texture, trust, familiar_rate
@@ -276,14 +295,22 @@ def combine(self: FamilyBlend, X, p_colour, p_texture, scale: float | None = Non
 # %% ../nbs/05b_blend.ipynb #bf1ddd8e
 @patch
 def _proba(self: FamilyBlend, X, colour, bgr, texture) -> np.ndarray:
-    "The blend's probabilities of rows `X`, given the three models' probability functions."
+    "The blend's probabilities of rows `X`, given the three models' probability functions, calibrated."
     X = np.asarray(X, float); g = check_groups(X)
     p_texture = np.zeros((len(X), len(self.texture_classes_)))
     if (g >= 1).any():
         p_bgr = self._lift(self.bgr_, bgr(np.clip(X[g >= 1][:, _BGR], *self.bounds_[1])))
         p_18 = self._lift(self.texture_, texture(np.clip(X[g == 2], *self.bounds_[2]))) if (g == 2).any() else None
         p_texture[g >= 1] = self._texture(g, p_bgr, p_18)
-    return self.combine(X, colour(X[:, :3]), p_texture)
+    return self.calibrate(self.combine(X, colour(X[:, :3]), p_texture), g)
+
+# %% ../nbs/05b_blend.ipynb #cf9182ad
+@patch
+def calibrate(self: FamilyBlend, p: np.ndarray, g: np.ndarray) -> np.ndarray:
+    "Probabilities `p` of rows of feature groups `g`, each row's log-probabilities divided by its group's temperature (`temperatures_`; none fitted: `p` unchanged)."
+    T = getattr(self, 'temperatures_', None)
+    if T is None: return p
+    return softmax(np.log(np.maximum(p, 1e-300)) / np.asarray(T, float)[g][:, None], axis=1)
 
 # %% ../nbs/05b_blend.ipynb #4ec020f3
 @patch
@@ -297,7 +324,7 @@ def predict(self: FamilyBlend, X) -> np.ndarray: return self.classes_[self.predi
 # %% ../nbs/05b_blend.ipynb #9d30f191
 @patch
 def compile_fast(self: FamilyBlend):
-    "The blend's `predict_proba` with its three models compiled (chapter 5a)."
+    "The blend's `predict_proba` with its three models compiled (artcolor.fastpath)."
     return partial(self._proba, colour=compile_steps(self.colour_), bgr=compile_steps(self.bgr_), texture=compile_steps(self.texture_))
 
 # %% ../nbs/05b_blend.ipynb #b4257263

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 # %% auto #0
-__all__ = ['FAMILIES', 'FAMILY_COLORS', 'normalize_family', 'hex_to_bgr', 'srgb_to_oklab', 'mean_lch', 'plot_swatches']
+__all__ = ['FAMILIES', 'FAMILY_COLORS', 'SITE_FAMILY_SIZES', 'normalize_family', 'hex_to_bgr', 'srgb_to_oklab', 'mean_lch',
+           'plot_swatches']
 
 # %% ../nbs/00_colors.ipynb #5969b9e4
 FAMILIES = ('WHITE', 'GRAY', 'PINK', 'PURPLE', 'BLUE', 'TEAL', 'GREEN', 'YELLOW', 'ORANGE', 'RED', 'BROWN', 'BLACK')
@@ -17,6 +18,10 @@ FAMILY_COLORS = {
     'WHITE': '#ece8dc', 'GRAY': '#8c8c8c', 'PINK': '#e79fc0', 'PURPLE': '#7b4fa0',
     'BLUE': '#2f5fb3', 'TEAL': '#2a9d8f', 'GREEN': '#4f8f3a', 'YELLOW': '#e8c531',
     'ORANGE': '#e5832d', 'RED': '#c0392b', 'BROWN': '#7a5230', 'BLACK': '#1c1c1c'}
+
+# %% ../nbs/00_colors.ipynb #c42e3114
+SITE_FAMILY_SIZES = {'WHITE': 2196, 'GRAY': 6623, 'PINK': 169, 'PURPLE': 222, 'BLUE': 2741, 'TEAL': 2738, 'GREEN': 2547,
+                     'YELLOW': 1987, 'ORANGE': 1627, 'RED': 1942, 'BROWN': 23012, 'BLACK': 18705}   # artworks, 2026 scrape log
 
 # %% ../nbs/00_colors.ipynb #37036444
 def normalize_family(name: str) -> str:
@@ -55,12 +60,14 @@ def mean_lch(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lab[:, 0], np.hypot(lab[:, 1], lab[:, 2]), np.arctan2(lab[:, 2], lab[:, 1])
 
 # %% ../nbs/00_colors.ipynb #edf818a3
-def plot_swatches(families=FAMILIES, ax=None):
-    "Draw one labelled swatch per family in its display colour; returns the axes."
+def plot_swatches(families=FAMILIES, ax=None, per_row: int = 6):
+    "Draw one labelled swatch per family in its display colour, `per_row` to a row; returns the axes."
     import matplotlib.pyplot as plt     # only what plots imports pyplot
-    ax = ax or plt.subplots(figsize=(len(families) * 0.9, 1.1))[1]
+    rows = -(-len(families) // per_row)
+    ax = ax or plt.subplots(figsize=(per_row * 1.1, rows * 1.05))[1]
     for i, fam in enumerate(families):
-        ax.add_patch(plt.Rectangle((i, 0), 0.92, 1, color=FAMILY_COLORS[normalize_family(fam)]))
-        ax.text(i + 0.46, -0.15, fam, ha='center', va='top', fontsize=8)
-    ax.set_xlim(0, len(families)); ax.set_ylim(-0.5, 1); ax.axis('off')
+        x, y = i % per_row, rows - 1 - i // per_row
+        ax.add_patch(plt.Rectangle((x, y), 0.92, 0.62, color=FAMILY_COLORS[normalize_family(fam)], ec='0.75', lw=0.5))
+        ax.text(x + 0.46, y - 0.06, fam, ha='center', va='top', fontsize=9)
+    ax.set_xlim(-0.05, per_row); ax.set_ylim(-0.35, rows); ax.axis('off')
     return ax

@@ -15,7 +15,7 @@ from .data import MODELS_DIR, DataNotFound, file_sha256
 
 # %% auto #0
 __all__ = ['C3_WHEEL', 'C3_CITATION', 'C3_NOTICE', 'NAME_WORDS', 'BINS', 'NAMES_FILE', 'c3_wheel', 'c3_counts', 'srgb_to_lab',
-           'cell_centres', 'naming_table', 'ColourNames', 'load_names', 'default_names', 'build_names',
+           'cell_centres', 'naming_table', 'ColourNames', 'load_names', 'default_names', 'build_names', 'names_into',
            'pixel_families', 'name_shares', 'family_map', 'reduce_to', 'shares_of', 'colour_summary', 'palette',
            'family_shares']
 
@@ -141,6 +141,14 @@ def build_names(out_dir=MODELS_DIR, cache=None, min_answers: int = 30) -> Path:
     path = Path(out_dir) / NAMES_FILE
     ColourNames(naming_table(lab, counts, BINS, min_answers), info).save(path)
     return path
+
+def names_into(out_dir) -> Path:
+    "`colour_names.npz` in `out_dir`: kept if there, else a copy of the bundled table when it is what a build would give, else built."
+    path, bundled = Path(out_dir) / NAMES_FILE, MODELS_DIR / NAMES_FILE
+    if path.exists(): return path
+    if bundled.exists() and load_names(bundled).info.get('wheel_sha256') == C3_WHEEL['sha256'] and load_names(bundled).bins == BINS:
+        path.parent.mkdir(parents=True, exist_ok=True); shutil.copy(bundled, path); return path
+    return build_names(out_dir)
 
 # %% ../nbs/03a_naming.ipynb #40ec14f6
 def pixel_families(img: np.ndarray, names: ColourNames | None = None) -> np.ndarray:

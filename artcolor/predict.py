@@ -5,6 +5,7 @@
 # %% ../nbs/06_predict.ipynb #5bdf0c02
 from __future__ import annotations
 import json, os, warnings
+import cv2
 from typing import NamedTuple
 from pathlib import Path
 import joblib, numpy as np, pandas as pd, sklearn
@@ -12,12 +13,14 @@ from fastcore.basics import patch
 from pydantic import BaseModel, Field
 from .data import CARD_FILE, MODEL_FILE, MODELS_DIR, file_sha256, settings
 from .fastpath import verified_proba
-from .features import check_groups, colour_summary, extract_features
+from .colors import FAMILIES
+from .features import check_groups, extract_features
+from .naming import colour_summary, family_map, name_shares, reduce_to
 from .images import ImageError, load_thumbnail
 
 # %% auto #0
 __all__ = ['ModelMismatch', 'default_model_path', 'check_card', 'Swatch', 'Prediction', 'Predictor', 'Prepared', 'prepare_image',
-           'prepare_or_error']
+           'prepare_or_error', 'family_map_png', 'map_or_error']
 
 # %% ../nbs/06_predict.ipynb #2e0e2b39
 class ModelMismatch(RuntimeError):
@@ -78,7 +81,7 @@ class Predictor:
         self._fast_proba, self.fast_path = verified_proba(pipeline)
         # how unusual an input is, if the model can say (artcolor.blend.FamilyBlend can)
         self.judges_familiarity = hasattr(pipeline, 'familiar')
-        # rows that carry only a feature group (chapter 3), if the model takes them
+        # rows that carry only a feature group (artcolor.features), if the model takes them
         self.takes_partial_rows = getattr(pipeline, 'takes_partial_rows', False)
 
     def __repr__(self): return f"Predictor({self.card.get('model')}, {len(self.classes)} classes, sha256 {self.card['artifact']['sha256'][:12]}…)"
@@ -163,16 +166,17 @@ def familiarity_features(self: Predictor, X) -> pd.DataFrame:
 
 # %% ../nbs/06_predict.ipynb #742b2760
 class Prepared(NamedTuple):
-    "An image read and measured, ready for the model: its 18 features, palette and family shares."
+    "An image read and measured, ready for the model: its 18 features, palette, family shares and people's names for its colours."
     features: np.ndarray
     palette: list
     family_shares: dict
+    names: np.ndarray            # `name_shares` over the 64-px reduction, in `FAMILIES` order
 
 # %% ../nbs/06_predict.ipynb #aaa9396d
 def prepare_image(source) -> Prepared:
     "Read one image (bytes, a path or an array) at the thumbnails' scale and measure it; raises `ImageError` if it cannot be read."
     img = load_thumbnail(source)
-    return Prepared(extract_features(img), *colour_summary(img))     # palette and shares from one 64-px reduction
+    return Prepared(extract_features(img), *colour_summary(img), name_shares(reduce_to(img)))
 
 # %% ../nbs/06_predict.ipynb #a92ceec0
 def prepare_or_error(source) -> Prepared | str:
@@ -183,6 +187,17 @@ def prepare_or_error(source) -> Prepared | str:
 
 # %% ../nbs/06_predict.ipynb #a68d1a3a
 @patch
+def _lean_on_names(self: Predictor, X: np.ndarray, proba: np.ndarray, scores, names: np.ndarray) -> np.ndarray:
+    "Probabilities leaning on people's names (`names`, rows in `FAMILIES` order) by how unfamiliar each input is and how much people agree."
+    if scores is None: return proba
+    people = names[:, [FAMILIES.index(c) for c in self.classes]]
+    people = people / np.maximum(people.sum(1, keepdims=True), 1e-12)
+    unfamiliar = np.clip(1 - scores / self.pipeline.familiarity_.thresholds_[check_groups(X)], 0, 1)
+    w = (unfamiliar * people.max(1))[:, None]
+    return (1 - w) * proba + w * people
+
+# %% ../nbs/06_predict.ipynb #c5078a66
+@patch
 def predict_prepared(self: Predictor, items: list) -> list[Prediction]:
     "Predictions for prepared images (`Prepared`, or an error message), with one model call for all of them."
     good = [i for i, it in enumerate(items) if isinstance(it, Prepared)]
@@ -190,6 +205,7 @@ def predict_prepared(self: Predictor, items: list) -> list[Prediction]:
     if not good: return out
     X = np.vstack([items[i].features for i in good])
     proba, scores = self._proba(X), self._familiarity(X)
+    proba = self._lean_on_names(X, proba, scores, np.vstack([items[i].names for i in good]))
     familiar = None if scores is None else self.pipeline.familiar(X, scores).tolist()
     for k, (i, best, pr, f) in enumerate(zip(good, proba.argmax(1).tolist(), proba.round(6).tolist(), X.round(6).tolist())):
         it = items[i]
@@ -213,3 +229,14 @@ def predict_image(self: Predictor, source) -> Prediction:
     pred = self.predict_images([source])[0]
     if pred.error: raise ImageError(pred.error)
     return pred
+
+# %% ../nbs/06_predict.ipynb #b2e299cd
+def family_map_png(source) -> bytes:
+    "A PNG of the image at the thumbnails' scale, each pixel in its family's display colour; raises `ImageError` if it cannot be read."
+    return cv2.imencode('.png', family_map(load_thumbnail(source)))[1].tobytes()
+
+def map_or_error(source) -> bytes | str:
+    "`family_map_png`, or the reason it failed, in artcolor's words."
+    try: return family_map_png(source)
+    except ImageError as e: return str(e)
+    except Exception as e: return f"could not process the image ({type(e).__name__})"

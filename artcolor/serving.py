@@ -6,7 +6,7 @@
 from __future__ import annotations
 import asyncio, threading
 from fastcore.basics import patch
-from .predict import Prediction, Predictor, prepare_or_error
+from .predict import Prediction, Predictor, map_or_error, prepare_or_error
 
 # %% auto #0
 __all__ = ['MicroBatcher', 'Classifier']
@@ -67,17 +67,33 @@ class Classifier:
 
 # %% ../nbs/06a_serving.ipynb #25269614
 @patch
-def _run(self: Classifier, items: list) -> list[Prediction]:
-    "In the batch's thread: read every image whose caller still waits, then one model call."
-    return self.predictor.predict_prepared(['the client stopped waiting' if gone.is_set() else prepare_or_error(data) for data, gone in items])
+def _run(self: Classifier, items: list) -> list:
+    "In the batch's thread: read every image whose caller still waits, in arrival order; one model call for the classifications, a PNG (or an error) for each map."
+    read = ['the client stopped waiting' if gone.is_set() else map_or_error(data) if kind == 'map' else prepare_or_error(data)
+            for data, gone, kind in items]
+    asked = [i for i, (_, _, kind) in enumerate(items) if kind != 'map']
+    out = list(read)
+    for i, pred in zip(asked, self.predictor.predict_prepared([read[i] for i in asked])): out[i] = pred
+    return out
 
 # %% ../nbs/06a_serving.ipynb #ce257d4a
 @patch
-async def classify(self: Classifier, data) -> Prediction:
-    "The prediction for one image (bytes, a path or an array); its `error` says why there is none."
+async def _submit(self: Classifier, data, kind: str):
+    "The batch's answer for one image, or the error string for an image over its budget."
     gone = threading.Event()
     try:
-        async with asyncio.timeout(self.timeout_s): return await self.batcher.submit((data, gone))
+        async with asyncio.timeout(self.timeout_s): return await self.batcher.submit((data, gone, kind))
     except TimeoutError:
-        gone.set(); return Prediction(error=f"the image took longer than {self.timeout_s:g} s; it is refused")
+        gone.set(); return f"the image took longer than {self.timeout_s:g} s; it is refused"
     except asyncio.CancelledError: gone.set(); raise
+
+@patch
+async def classify(self: Classifier, data) -> Prediction:
+    "The prediction for one image (bytes, a path or an array); its `error` says why there is none."
+    out = await self._submit(data, 'classify')
+    return Prediction(error=out) if isinstance(out, str) else out
+
+@patch
+async def family_map(self: Classifier, data) -> bytes | str:
+    "The family map of one image as PNG bytes (`family_map_png`), or why there is none."
+    return await self._submit(data, 'map')

@@ -11,16 +11,21 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold
 import artcolor
-from .blend import FamilyBlend, bgr_model, colour_model, reference_rows
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
+from .blend import FamilyBlend, bgr_model, colour_model, compare_bgr_models, reference_rows
+from .colors import SITE_FAMILY_SIZES
 from .data import MODEL_FILE, MODELS_DIR, DataNotFound, dataset_path, file_sha256
+from .naming import NAMES_FILE, names_into
 from .features import BGR_STATS, FEATURE_GROUPS, FEATURE_NAMES, feature_group
 from .parallel import joblib_engine
 from .models import (baseline_2023, candidates, fold_metrics, library_versions, save_artifact, select_models, selection_records,
                              with_probabilities, write_card)
 
 # %% auto #0
-__all__ = ['CV_TABLES', 'FAMILIARITY_CRITERION', 'LIMITATIONS', 'EXTRA_TABLES', 'reliability', 'expected_calibration_error',
-           'cv_blend', 'table_metrics', 'cv_metrics', 'export_blend', 'blend_card_markdown', 'train']
+__all__ = ['CV_TABLES', 'FAMILIARITY_CRITERION', 'CALIBRATION', 'LIMITATIONS', 'EXTRA_TABLES', 'reliability',
+           'expected_calibration_error', 'fit_temperature', 'fit_temperatures', 'cv_blend', 'site_mix_accuracy',
+           'table_metrics', 'cross_fitted', 'cv_metrics', 'export_blend', 'blend_card_markdown', 'train']
 
 # %% ../nbs/05c_training.ipynb #d7651331
 def reliability(proba: np.ndarray, y, classes, bins: int = 10) -> pd.DataFrame:
@@ -35,6 +40,18 @@ def expected_calibration_error(proba: np.ndarray, y, classes, bins: int = 10) ->
     "Top-label ECE: the answer-weighted mean gap between confidence and accuracy over confidence bins."
     t = reliability(proba, y, classes, bins)
     return float((t.answers * (t.confidence - t.accuracy).abs()).sum() / t.answers.sum())
+
+# %% ../nbs/05c_training.ipynb #69207ed4
+def fit_temperature(proba: np.ndarray, y, classes) -> float:
+    "The temperature T that makes `y` most likely under softmax(log(`proba`) / T) (temperature scaling)."
+    logp, at = np.log(np.maximum(proba, 1e-300)), np.searchsorted(classes, np.asarray(y))
+    nll = lambda log_t: -log_softmax(logp / np.exp(log_t), axis=1)[np.arange(len(at)), at].mean()
+    return float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method='bounded').x))
+
+def fit_temperatures(proba: np.ndarray, y, classes, groups) -> list[float]:
+    "One temperature per feature group (mean colour, six BGR statistics, all 18), each on its rows (1 where a group has none)."
+    y = np.asarray(y)
+    return [fit_temperature(proba[groups == k], y[groups == k], classes) if (groups == k).any() else 1.0 for k in range(3)]
 
 # %% ../nbs/05c_training.ipynb #f3f16c14
 CV_TABLES = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=0)
@@ -65,28 +82,48 @@ def cv_blend(blend: FamilyBlend, rows: pd.DataFrame, n_jobs: int = -1) -> dict:
     return {'classes': classes, 'proba': proba, 'familiar': familiar, 'fold': fold, 'baseline': baseline}
 
 # %% ../nbs/05c_training.ipynb #c37de627
-def table_metrics(y, pred, fold, proba=None, classes=None, familiar=None) -> dict:
-    "Chapter 5's `fold_metrics`; with `proba`, the ECE and reliability table; with `familiar`, the unfamiliar share."
+def site_mix_accuracy(y, pred) -> float | None:
+    "Accuracy with each row weighted by its family's share of the site over its share of the rows (None without BROWN and BLACK)."
+    y, right = pd.Series(np.asarray(y)), np.asarray(pred) == np.asarray(y)
+    if not {'BROWN', 'BLACK'} <= set(y): return None
+    site = pd.Series(SITE_FAMILY_SIZES)[sorted(set(y))]
+    w = y.map(site / site.sum() / y.value_counts(normalize=True)).to_numpy()
+    return float((w * right).sum() / w.sum())
+
+def table_metrics(y, pred, fold, proba=None, classes=None, familiar=None, calibrated=None) -> dict:
+    "`fold_metrics`; with `proba`, the ECE and reliability table (and `calibrated`'s); with `familiar`, the unfamiliar share; the site-mix accuracy."
     m = fold_metrics(y, pred, fold)
+    if (site := site_mix_accuracy(y, pred)) is not None: m['accuracy_site_mix'] = site
     if proba is not None:
-        m['ece'] = expected_calibration_error(proba, y, classes)
-        m['reliability'] = reliability(proba, y, classes).to_dict(orient='list')
+        m['ece_uncalibrated'] = expected_calibration_error(proba, y, classes)
+        m['reliability_uncalibrated'] = reliability(proba, y, classes).to_dict(orient='list')
+        p = proba if calibrated is None else calibrated
+        m['ece'], m['reliability'] = expected_calibration_error(p, y, classes), reliability(p, y, classes).to_dict(orient='list')
     if familiar is not None: m['unfamiliar'] = float(1 - np.mean(familiar))
     return m
 
 # %% ../nbs/05c_training.ipynb #242ffa2d
+def cross_fitted(proba: np.ndarray, y, classes, groups, fold) -> np.ndarray:
+    "Out-of-fold probabilities, each fold's calibrated with temperatures fitted on the other folds."
+    out, y = np.empty_like(proba), np.asarray(y)
+    for k in np.unique(fold):
+        T = np.asarray(fit_temperatures(proba[fold != k], y[fold != k], classes, groups[fold != k]))
+        out[fold == k] = softmax(np.log(np.maximum(proba[fold == k], 1e-300)) / T[groups[fold == k]][:, None], axis=1)
+    return out
+
 def cv_metrics(rows: pd.DataFrame, cv: dict) -> dict:
     "The card's `cv` section from `cv_blend`'s output: per table and on the 18-feature rows, with the 2023 recipe beside it."
     y, pred = rows.color.to_numpy(), cv['classes'][cv['proba'].argmax(1)]
+    groups = feature_group(rows[FEATURE_NAMES].to_numpy(float))
+    calibrated = cross_fitted(cv['proba'], y, cv['classes'], groups, cv['fold'])
     def per(mask):
-        m = table_metrics(y[mask], pred[mask], cv['fold'][mask], cv['proba'][mask], cv['classes'], cv['familiar'][mask])
+        m = table_metrics(y[mask], pred[mask], cv['fold'][mask], cv['proba'][mask], cv['classes'], cv['familiar'][mask], calibrated[mask])
         has = mask & (cv['baseline'] != None)                     # noqa: E711 (element-wise)
         if has.any(): m['baseline_2023'] = table_metrics(y[has], cv['baseline'][has].astype(str), cv['fold'][has])
         return m
     tables = {t: per((rows.table == t).to_numpy()) for t in rows.table.unique()}
     tables['every table'] = per(np.ones(len(y), bool))
-    main = per(feature_group(rows[FEATURE_NAMES].to_numpy(float)) == 2)
-    return {**main, 'folds': CV_TABLES.get_n_splits(), 'evaluated_on': 'rows with all 18 features', 'tables': tables}
+    return {**per(groups == 2), 'folds': CV_TABLES.get_n_splits(), 'evaluated_on': 'rows with all 18 features', 'tables': tables}
 
 # %% ../nbs/05c_training.ipynb #1db9df7c
 FAMILIARITY_CRITERION = ("familiarity is the smallest of several tail probabilities against the training rows that carry the input's "
@@ -109,13 +146,21 @@ def _card_data(rows: pd.DataFrame, paths: dict) -> dict:
     return {'name': ' + '.join(rows.table.unique()), 'rows': int(len(rows)), 'tables': [table(t) for t in rows.table.unique()],
             'class_counts': {str(k): int(v) for k, v in rows.color.value_counts().items()}}
 
+CALIBRATION = ("temperature scaling (Guo et al., ICML 2017), one temperature per kind of input (mean colour, six BGR statistics, "
+               "all 18 features), each fitted by maximum likelihood on the 5-fold out-of-fold probabilities of the rows of that kind; "
+               "the card's ECE is cross-fitted (each fold calibrated with temperatures fitted on the other four)")
+
 # %% ../nbs/05c_training.ipynb #b7154887
 def export_blend(blend: FamilyBlend, rows: pd.DataFrame, cv: dict, out_dir=MODELS_DIR, texture_name: str = '',
-                 selection: pd.DataFrame | None = None, grid: str = 'reduced', paths: dict | None = None) -> dict:
-    "Fit `blend` on all `rows`, write `artcolor.joblib` and its card (with `cv` from `cv_blend`) to `out_dir`; returns the card."
+                 selection: pd.DataFrame | None = None, grid: str = 'reduced', paths: dict | None = None,
+                 bgr_selection: pd.DataFrame | None = None) -> dict:
+    "Fit `blend` on all `rows`, calibrate it on `cv`'s out-of-fold answers, write `artcolor.joblib` and its card to `out_dir`."
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    blend = clone(blend).fit(rows[FEATURE_NAMES].to_numpy(float), rows.color.to_numpy())
+    X, y = rows[FEATURE_NAMES].to_numpy(float), rows.color.to_numpy()
+    blend = clone(blend).fit(X, y)
+    blend.temperatures_ = fit_temperatures(cv['proba'], y, cv['classes'], feature_group(X))
     sha = save_artifact(blend, out_dir)
+    names = names_into(out_dir)                          # how people name colours (c3), beside the model
     card = {
         'name': 'artcolor', 'version': artcolor.__version__,
         'model': f"blend: colour (OKLab logistic regression, every table) + BGR statistics (SVM + trees vote, rows with them) "
@@ -128,10 +173,13 @@ def export_blend(blend: FamilyBlend, rows: pd.DataFrame, cv: dict, out_dir=MODEL
         'cv': {**cv_metrics(rows, cv), 'selection_grid': grid},
         'familiarity': {'criterion': FAMILIARITY_CRITERION, 'thresholds': dict(zip(FEATURE_GROUPS, blend.familiarity_.thresholds_.tolist())),
                         'rate': blend.familiar_rate},
+        'calibration': {'method': CALIBRATION, 'temperatures': dict(zip(FEATURE_GROUPS, blend.temperatures_))},
         'bgr_share': blend.bgr_share_,
+        'bgr_selection': {} if bgr_selection is None else bgr_selection.round(4).to_dict(orient='index'),
         'colour_only': {'families': [str(c) for c in blend.classes_[blend.colour_only]], 'scale': blend.colour_only_scale_, 'rate': blend.colour_only_rate},
         'selection': selection_records(selection), 'limitations': LIMITATIONS,
         'libraries': library_versions(), 'artifact': {'file': MODEL_FILE, 'sha256': sha},
+        'colour_names': {'file': NAMES_FILE, 'sha256': file_sha256(names), 'source': 'c3 (Heer & Stone, CHI 2012), via the pyc3 0.3.10 wheel'},
     }
     write_card(card, out_dir, blend_card_markdown(card))
     return card
@@ -150,16 +198,20 @@ def _card_evaluation(card: dict) -> str:
     "The card's evaluation section: a row per table, then the 2023 recipe on the 18-feature rows."
     cv, base = card['cv'], card['cv']['baseline_2023']
     recipe = lambda m: f"{m['baseline_2023']['accuracy']:.3f}" if 'baseline_2023' in m else ''
-    rows = '\n'.join(f"| {t} | {m['rows']:,} | {m['accuracy']:.3f} ± {m['accuracy_std']:.3f} | {recipe(m)} | {m['f1_macro']:.3f} | {m['ece']:.3f} | {m['unfamiliar']:.1%} |"
-                     for t, m in cv['tables'].items())
+    site = lambda m: f"{m['accuracy_site_mix']:.3f}" if 'accuracy_site_mix' in m else '–'
+    rows = '\n'.join(f"| {t} | {m['rows']:,} | {m['accuracy']:.3f} ± {m['accuracy_std']:.3f} | {site(m)} | {recipe(m)} | {m['f1_macro']:.3f} "
+                     f"| {m['ece_uncalibrated']:.3f} → {m['ece']:.3f} | {m['unfamiliar']:.1%} |" for t, m in cv['tables'].items())
     return f"""## Evaluation (5-fold cross-validation over every table, folds stratified by family and table, artworks kept whole, the blend refitted in each fold)
-| rows | n | accuracy | 2023 recipe | macro-F1 | ECE | unfamiliar |
-|---|---|---|---|---|---|---|
+| rows | n | accuracy | on the site's mix | 2023 recipe | macro-F1 | ECE before → after calibration | unfamiliar |
+|---|---|---|---|---|---|---|---|
 {rows}
 
 The 2023 recipe (scaler + SVC C=100, gamma=0.01) is fitted in the same folds on the features the rows carry (all 18 for the
 2023 rows, the six BGR statistics for the 2021 rows). On the rows with all 18 features it scores {base['accuracy']:.3f} ± {base['accuracy_std']:.3f}
 (macro-F1 {base['f1_macro']:.3f}); this model {cv['accuracy']:.3f} ± {cv['accuracy_std']:.3f} (macro-F1 {cv['f1_macro']:.3f}).
+"On the site's mix" weights each row by its family's share of the site (2026 scrape log) over its share of the table:
+the accuracy on an artwork picked at random from the site, where the sample accuracy is that on a family picked at random.
+Calibration: {card['calibration']['method']}; temperatures {', '.join(f"{k} {v:.2f}" for k, v in card['calibration']['temperatures'].items())}.
 Texture-model selection grid: {cv['selection_grid']}. For an image, the BGR model's share of the texture answer is {card['bgr_share']:.2f}.
 """
 
@@ -220,6 +272,12 @@ def _training_tables(data, extra, progress: bool) -> dict[str, Path]:
         except DataNotFound as e: print(f"training without {t}: {e}") if progress else None
     return paths
 
+def _bgr_selection(rows: pd.DataFrame) -> pd.DataFrame | None:
+    "`compare_bgr_models` on the training rows that carry exactly the six statistics (the fair sample), with the 18-feature rows added; None without both."
+    g = feature_group(rows[FEATURE_NAMES].to_numpy(float))
+    if not ((g == 1).any() and (g == 2).any()): return None
+    return compare_bgr_models(rows[g == 1], rows[g == 2], groups=rows.group[g == 1].to_numpy())
+
 # %% ../nbs/05c_training.ipynb #ec4d4905
 EXTRA_TABLES = ('gac2021', 'gac2026_tiles')
 
@@ -229,8 +287,10 @@ def train(data=None,                       # a reference table's name or a featu
           extra=EXTRA_TABLES,              # tables with fewer features (names or files) added to the models their features allow
           n_jobs: int = -1,                # worker processes for the grid search and the folds
           progress: bool = True,           # one line per candidate and a summary
-          scheduler: str | None = None,    # run the search and the folds on a Dask scheduler (address or 'local', chapter 0e)
-          budget_s: float | None = None    # leave out texture candidates whose predicted search time exceeds this (chapter 5)
+          scheduler: str | None = None,    # run the search and the folds on a Dask scheduler (address or 'local', artcolor.parallel)
+          budget_s: float | None = None,   # leave out texture candidates whose predicted search time exceeds this
+          models: list[str] | None = None, # the texture candidates to try, by name (default: every one of the grid)
+          bgr=None                         # the BGR-statistics model (default: `bgr_model()`)
          ) -> dict:
     "Select the texture model on `data`, blend it with the colour and BGR models on `data` and `extra`, export it with its card to `out_dir`."
     paths = _training_tables(data, extra, progress)
@@ -238,10 +298,14 @@ def train(data=None,                       # a reference table's name or a featu
     full_rows = rows[feature_group(rows[FEATURE_NAMES].to_numpy(float)) == 2]
     X, y = full_rows[FEATURE_NAMES].to_numpy(float), full_rows.color.to_numpy()
     with joblib_engine(scheduler, scatter=[X, y]):
-        results, searches = select_models(X, y, candidates(full, rows=len(y)), n_jobs=n_jobs, progress=progress, budget_s=budget_s)
-        blend = FamilyBlend(colour_model(), bgr_model(), with_probabilities(searches[results.model[0]].best_estimator_))
+        cands = candidates(full, rows=len(y))
+        if models: cands = {m: cands[m] for m in models}
+        results, searches = select_models(X, y, cands, n_jobs=n_jobs, progress=progress, budget_s=budget_s)
+        blend = FamilyBlend(colour_model(), bgr if bgr is not None else bgr_model(),
+                            with_probabilities(searches[results.model[0]].best_estimator_))
         cv = cv_blend(blend, rows, n_jobs=n_jobs)
-    card = export_blend(blend, rows, cv, out_dir, texture_name=results.model[0], selection=results, grid='full' if full else 'reduced', paths=paths)
+    card = export_blend(blend, rows, cv, out_dir, texture_name=results.model[0], selection=results, grid='full' if full else 'reduced',
+                        paths=paths, bgr_selection=_bgr_selection(rows))
     _report(card, out_dir, progress)
     return card
 

@@ -56,18 +56,26 @@ def test_valid_images_classify(client, good_images, kind):
 
 
 def test_answers_are_scikit_learns(client):
-    "The service predicts through the compiled fast path; its probabilities are the pipeline's own."
+    """The service predicts through the compiled fast path: a familiar image's probabilities are the pipeline's own; an
+    unfamiliar one's are the pipeline's leaning on people's names for its colours, exactly as `Predictor` documents."""
+    from artcolor.predict import prepare_image
     predictor = client.app.state.service.predictor
     assert predictor._fast_proba is not None, predictor.fast_path
     rng = np.random.default_rng(1)
+    kinds = set()
     for i in range(12):    # varied random colours and spreads, across the families
         img = np.clip(rng.uniform(0, 255, 3) + rng.normal(0, rng.uniform(5, 60), (96, 128, 3)), 0, 255).astype(np.uint8)
         body = post(client, encode(img, '.png')).json()
         feats = np.array([list(body['features'].values())])
-        expected = predictor.pipeline.predict_proba(feats)[0]
+        own = predictor.pipeline.predict_proba(feats)
+        names = prepare_image(encode(img, '.png')).names[None]
+        expected = predictor._lean_on_names(feats, own, predictor.pipeline.familiarity(feats), names)[0]
         got = np.array([body['probabilities'][c] for c in predictor.classes])
         assert np.abs(got - expected).max() < 1e-5, (i, got, expected)
         assert body['label'] == predictor.classes[int(expected.argmax())]
+        if body['familiar']: assert np.abs(got - own[0]).max() < 1e-5         # familiar: the model's answer, untouched
+        kinds.add(body['familiar'])
+    assert kinds == {True, False}
 
 
 def test_grey_image_is_a_neutral_family(client, good_images):

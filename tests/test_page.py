@@ -48,7 +48,9 @@ def result_text(browser, wait_for):
     return browser.execute_script("""return {label: document.getElementById('label').textContent,
         error: document.getElementById('error').textContent, bars: document.querySelectorAll('#bars .bar').length,
         swatches: Array.from(document.querySelectorAll('#palette .swatch span')).map(s => s.textContent),
-        familiar: document.getElementById('familiar').textContent}""")
+        familiar: document.getElementById('familiar').textContent,
+        bar_colours: Object.fromEntries(Array.from(document.querySelectorAll('#bars .bar')).map(
+            b => [b.querySelector('span').textContent, getComputedStyle(b.querySelector('.fill')).backgroundColor]))}""")
 
 
 def test_page_classifies_an_upload_like_the_api(service, browser, tmp_path, blue):
@@ -62,6 +64,27 @@ def test_page_classifies_an_upload_like_the_api(service, browser, tmp_path, blue
     assert shown['bars'] == len(api['probabilities']) == 12
     assert [s.split(' · ')[0] for s in shown['swatches']] == [c['hex'] for c in api['palette']]
     assert ('unlike' in shown['familiar']) == (api['familiar'] is False)
+    from artcolor.colors import FAMILY_COLORS, hex_to_bgr
+    rgb = lambda f: 'rgb({}, {}, {})'.format(*hex_to_bgr(FAMILY_COLORS[f])[::-1])
+    assert shown['bar_colours'] == {f: rgb(f) for f in api['probabilities']}          # each family's bar in its own colour
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script("return !document.getElementById('mapbox').hidden"))
+    size = browser.execute_script("const m = document.getElementById('map'); return [m.complete, m.naturalWidth, m.naturalHeight]")
+    assert size == [True, 218, 218], size                                              # the family map beside the upload
+
+
+def test_the_family_map(service):
+    "/classify/map: a blue field with a white band comes back painted in BLUE's and WHITE's display colours."
+    import cv2, numpy as np
+    from artcolor.colors import FAMILY_COLORS, hex_to_bgr
+    band = np.full((160, 240, 3), (179, 95, 47), np.uint8); band[70:90] = (245, 245, 245)
+    r = classify(service, encode(band, '.png'), '/classify/map')
+    assert r.status_code == 200 and r.headers['content-type'] == 'image/png'
+    painted = cv2.imdecode(np.frombuffer(r.content, np.uint8), cv2.IMREAD_COLOR)
+    assert painted.shape == band.shape
+    assert tuple(painted[10, 10]) == hex_to_bgr(FAMILY_COLORS['BLUE']) and tuple(painted[80, 10]) == hex_to_bgr(FAMILY_COLORS['WHITE'])
+    assert classify(service, b'not an image', '/classify/map').status_code == 415
+    assert classify(service, b'\x89PNG\r\n\x1a\n' + b'\0' * 40, '/classify/map').status_code == 422
 
 
 def test_page_shows_the_apis_error_as_text(service, browser, tmp_path):
