@@ -101,7 +101,7 @@ def download(folder,                  # the scrape's folder: reads and updates `
     df = open_manifest(path)
     todo = [i for i in df.index if not (df.at[i, 'status'] == 'ok' and (folder / df.at[i, 'file']).is_file())]
     done = 0
-    bar = tqdm(total=len(todo), unit='img', desc='download', disable=not progress)
+    bar = tqdm(total=len(todo), unit='img', desc='download', disable=None if progress else True)   # on a terminal only
     pool = ThreadPoolExecutor(max_workers=concurrency)
     try:
         jobs = {pool.submit(download_row, df.loc[i].to_dict(), folder, size, **kwargs): i for i in todo}

@@ -6,17 +6,14 @@
 from __future__ import annotations
 import cv2, numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
-from .colors import FAMILIES, FAMILY_COLORS
+from .colors import FAMILIES, FAMILY_COLORS, SITE_FAMILY_SIZES  # noqa: F401 (re-exported: it lived here before 0.3)
 from .features import FEATURE_NAMES
 
 # %% auto #0
-__all__ = ['SITE_FAMILY_SIZES', 'family_palette', 'feature_boxplots', 'box_colours', 'lab_centroids', 'centroid_distances',
-           'rgb_to_lch', 'ambiguous_dominants']
+__all__ = ['family_palette', 'feature_boxplots', 'box_colours', 'lab_centroids', 'centroid_distances', 'rgb_to_lch',
+           'average_colours', 'family_mosaic', 'ambiguous_dominants']
 
 # %% ../nbs/04_eda.ipynb #6746332c
-SITE_FAMILY_SIZES = {'WHITE': 2196, 'GRAY': 6623, 'PINK': 169, 'PURPLE': 222, 'BLUE': 2741, 'TEAL': 2738, 'GREEN': 2547,
-                     'YELLOW': 1987, 'ORANGE': 1627, 'RED': 1942, 'BROWN': 23012, 'BLACK': 18705}
-
 def family_palette(families=FAMILIES) -> list[str]:
     "Display colours for `families`, in order (for seaborn's `palette`)."
     return [FAMILY_COLORS[f] for f in families]
@@ -61,6 +58,40 @@ def rgb_to_lch(rgb: np.ndarray) -> pd.DataFrame:
     lab = cv2.cvtColor(np.asarray(rgb, np.float32)[None] / 255, cv2.COLOR_RGB2Lab)[0]
     return pd.DataFrame({'L': lab[:, 0], 'C': np.hypot(lab[:, 1], lab[:, 2]),
                          'h': np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360})
+
+# %% ../nbs/04_eda.ipynb #48b16354
+def average_colours(*tables) -> pd.DataFrame:
+    "The average colour (`r`, `g`, `b`) and family of every artwork in the reference `tables` (default: the three that carry it)."
+    from artcolor.data import load_dataset
+    parts = [load_dataset(t).rename(columns={f'{c}_bgr_mean': c for c in 'rgb'})[['r', 'g', 'b', 'color']].assign(table=t)
+             for t in tables or ('gac2021', 'gac2023', 'gac2026_tiles')]
+    return pd.concat(parts, ignore_index=True)
+
+# %% ../nbs/04_eda.ipynb #cbe76473
+def _block(rgb: np.ndarray) -> np.ndarray:
+    "Tiles of `rgb` (0-255 rows) in a square: lightest rows first, each row in hue order, white where none is left."
+    from artcolor.colors import srgb_to_oklab
+    lab = srgb_to_oklab(rgb); light, hue = lab[:, 0], np.arctan2(lab[:, 2], lab[:, 1])
+    side = int(np.ceil(np.sqrt(len(rgb))))
+    grid = np.ones((side * side, 3))
+    order = np.argsort(-light)
+    for r in range(side):
+        row = order[r * side:(r + 1) * side]
+        grid[r * side:r * side + len(row)] = rgb[row[np.argsort(hue[row])]] / 255
+    return grid.reshape(side, side, 3)
+
+def family_mosaic(colours: pd.DataFrame, ncols: int = 3):
+    "One block of tiles per family (`average_colours`), each tile an artwork's average colour; returns the figure."
+    fams = [f for f in FAMILIES if f in set(colours.color)]
+    nrows = -(-len(fams) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.3 * ncols, 2.5 * nrows), squeeze=False)
+    for ax, f in zip(axes.flat, fams):
+        rgb = colours.loc[colours.color == f, ['r', 'g', 'b']].to_numpy(float)
+        ax.imshow(_block(rgb), interpolation='nearest')
+        ax.set_title(f"{f} · {len(rgb):,}", fontsize=10); ax.axis('off')
+    for ax in axes.flat[len(fams):]: ax.axis('off')
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/04_eda.ipynb #a6998a2f
 def ambiguous_dominants(df: pd.DataFrame) -> pd.DataFrame:

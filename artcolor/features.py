@@ -149,7 +149,7 @@ def extract_files(paths,                  # image files, in the order the rows s
                   extended: bool = False, # the extended features instead of the classic 18
                   chunk_size: int = 64,   # at most this many files per task handed to a worker
                   progress: bool = True,  # a progress bar
-                  scheduler: str | None = None  # a Dask scheduler's address or 'local' (chapter 0e); None: this machine
+                  scheduler: str | None = None  # a Dask scheduler's address or 'local' (artcolor.parallel); None: this machine
                  ) -> pd.DataFrame:
     "Features of every image file in `paths`, in order: one row per file, with an `error` column ('' when fine)."
     paths = [str(p) for p in paths]
@@ -169,7 +169,7 @@ def features_for_manifest(folder: str | os.PathLike,       # the scrape's folder
                           extended: bool = False,          # the extended features instead of the classic 18
                           n_jobs: int = -1,                # worker processes (-1: all cores; 1: this process)
                           progress: bool = True,           # a progress bar and a one-line summary
-                          scheduler: str | None = None     # a Dask scheduler's address or 'local' (chapter 0e); the folder must be on storage every worker sees
+                          scheduler: str | None = None     # a Dask scheduler's address or 'local' (artcolor.parallel); the folder must be on storage every worker sees
                          ) -> pd.DataFrame:
     "Features of every thumbnail that `folder/pictures.csv` marks `ok`, written to `folder/features.csv`."
     folder = Path(folder)

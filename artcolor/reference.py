@@ -4,7 +4,7 @@
 
 # %% ../nbs/00f_reference.ipynb #afed1093
 from __future__ import annotations
-import json, os, re, tempfile
+import json, os, re, sys, tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -122,7 +122,7 @@ def _write(data, path: Path):
 # %% ../nbs/00f_reference.ipynb #def49773
 def fetch_source(name: str, src: Source, dest: Path, base_url: str, cache: Path, progress: bool = False) -> Path:
     "Download `src`'s files (each checked against its sha256), derive its table and write it into `dest`; returns the file written."
-    local, downloader = [], pooch.HTTPDownloader(progressbar=progress, headers={'User-Agent': USER_AGENT}, timeout=60)
+    local, downloader = [], pooch.HTTPDownloader(progressbar=progress and sys.stderr.isatty(), headers={'User-Agent': USER_AGENT}, timeout=60)
     for path, sha in src.files:
         url = source_url(base_url, src.repo, src.commit, path)
         try: got = Path(pooch.retrieve(url, f'sha256:{sha}' if sha else None, fname=f'{src.commit[:12]}-{Path(path).name}',

@@ -336,7 +336,7 @@ def scrape(families=FAMILIES,            # the families to scrape
     fams, cfg = [normalize_family(f) for f in families], SiteConfig(base_url) if base_url else SiteConfig()
     path = Path(out) / 'pictures.csv'
     lock, journal, seen = threading.Lock(), ManifestJournal(path), []       # a batch costs the batch; a crash loses nothing saved
-    before, bar = len(journal.rows), tqdm(unit='artwork', desc='scrape', disable=not progress)
+    before, bar = len(journal.rows), tqdm(unit='artwork', desc='scrape', disable=None if progress else True)   # drawn on a terminal only
     def save(rows):
         with lock: journal.save(rows); seen.extend(rows); bar.update(len(rows))
     counts, failed, notes = {}, {}, []

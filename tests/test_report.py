@@ -99,8 +99,77 @@ def test_no_broken_local_links(site, browser):
 
 
 def test_quarto_config_lists_every_chapter():
-    "_quarto.yml stays valid and complete for contributors who have Quarto (nothing here runs Quarto)."
+    "_quarto.yml stays valid and complete for contributors who have Quarto (nothing here runs Quarto): its sidebar is the book's."
     import yaml
     q = yaml.safe_load((ROOT / '_quarto.yml').read_text())
+    toc = yaml.safe_load((ROOT / 'nbs' / '_toc.yml').read_text())
     assert q['project']['type'] == 'website'
-    assert q['website']['sidebar']['contents'] == [f'nbs/{n}.ipynb' for n in ['index'] + sorted(book.toc_files()[1:])]
+    side = q['website']['sidebar']['contents']
+    assert side[0] == 'nbs/index.ipynb'
+    assert [(s['section'], s['contents']) for s in side[1:]] == [(p['caption'], [f"nbs/{c['file']}.ipynb" for c in p['chapters']])
+                                                                 for p in toc['parts']]
+
+
+# ---- the book read as a reader reads it: every page at a desktop's 1280 px and a phone's 390 px ------------------
+READ_PAGE = """
+const main = document.querySelector('main') || document.body, vw = document.documentElement.clientWidth;
+const out = {overflowing: [], stderr: [], warnings: [], clipped: [], wide_tables: [], bad_alt: [], issue_words: [], first_screen_images: 0};
+for (const pre of main.querySelectorAll('div.cell_input pre, div.highlight pre')) {
+  if (pre.offsetParent && pre.scrollWidth > pre.clientWidth + 1) out.overflowing.push(pre.innerText.split('\\n')[0].slice(0, 80));
+}
+for (const o of main.querySelectorAll('.output.stderr, .stderr')) out.stderr.push(o.innerText.slice(0, 120));
+for (const o of main.querySelectorAll('.cell_output')) { const m = o.innerText.match(/\\b\\w*Warning\\b:?[^\\n]{0,80}/); if (m) out.warnings.push(m[0]); }
+for (const t of main.querySelectorAll('table')) {
+  if (!t.offsetParent) continue;
+  const r = t.getBoundingClientRect();
+  let box = t.parentElement, scrolls = false;
+  while (box && box !== main) { const ox = getComputedStyle(box).overflowX; if (ox === 'auto' || ox === 'scroll') { scrolls = true; break; } box = box.parentElement; }
+  if (r.right > vw + 1 && !scrolls) out.clipped.push(t.innerText.slice(0, 60));
+  if (t.scrollWidth > (box && scrolls ? box.clientWidth : vw) + 1) out.wide_tables.push(t.innerText.slice(0, 60));
+}
+for (const img of main.querySelectorAll('img')) {
+  const alt = img.getAttribute('alt') || '';
+  if (!alt.trim() || /^[0-9a-f]{16,}/i.test(alt.trim()) || /\\.png$/.test(alt.trim())) out.bad_alt.push(img.src.split('/').pop());
+  const r = img.getBoundingClientRect();
+  if (r.top < window.innerHeight && r.height > 120 && r.width > 200) out.first_screen_images += 1;
+}
+const prose = Array.from(main.querySelectorAll('p, li, figcaption, h1, h2, h3')).map(e => e.innerText).join('\\n');
+const m = prose.match(/[^\\n]{0,40}\\bissues?\\b[^\\n]{0,40}/gi); if (m) out.issue_words = m;
+return out;"""
+
+
+def read_page(driver, url, width):
+    driver.set_window_size(width, 800 if width > 600 else 844)
+    driver.get(url)
+    driver.execute_script("return document.fonts.ready.then(() => true)")
+    for _ in range(50):                                   # images laid out before anything is measured
+        if driver.execute_script("return Array.from(document.images).every(i => i.complete)"): break
+    return driver.execute_script(READ_PAGE)
+
+
+@pytest.mark.parametrize('width', [1280, 390])
+def test_the_book_reads_well(site, browser, width):
+    "No code block wider than its column (1280 px), no stderr or warning, no table cut off, every image described, no issue talk."
+    problems = {}
+    for name in book.toc_files():
+        f = read_page(browser, urljoin(site, f'{name}.html'), width)
+        bad = {k: v for k, v in f.items() if k not in ('first_screen_images', 'wide_tables') and v and (k != 'overflowing' or width == 1280)}
+        if name == 'index' and width == 390 and f['wide_tables']: bad['landing tables wider than a phone'] = f['wide_tables']
+        if bad: problems[name] = bad
+    browser.set_window_size(1280, 900)
+    assert not problems, problems
+
+
+def test_the_landing_page_opens_with_a_picture(site, browser):
+    "At 1280 x 800, the first screen of the landing page shows a picture, not only text."
+    f = read_page(browser, urljoin(site, 'index.html'), 1280)
+    browser.set_window_size(1280, 900)
+    assert f['first_screen_images'] >= 1, f
+
+
+def test_helper_chapters_come_after_the_analysis():
+    "The reader's path: every contributors' chapter comes after every analysis chapter."
+    order = book.toc_files()
+    helpers = [n for n in order if n.startswith('00') and n != '00_colors'] + ['05a_fastpath', '07_cli']
+    analysis = ['00_colors', '01_scraping', '02_download', '03_features', '04_eda', '05_models', '08a_fair', '08_trust', '06_predict']
+    assert max(order.index(a) for a in analysis) < min(order.index(h) for h in helpers), order
