@@ -84,10 +84,12 @@ test: venv chromium reference export-check clean-check lint workflows deploy-che
 	$(BIN)/python tools/book.py
 	$(BIN)/python -m pytest tests/ -q -n auto --dist loadfile --durations=8
 
-## The fast loop for one change: export, clean and lint checks, then the notebooks and test files changed since BASE
-## (default: the last commit; uncommitted and new files included), nothing else.
+## The fast loop for one change: export the package and clean the notebooks (as a commit needs them), lint, then only
+## the notebooks and test files changed since BASE (default: the last commit; uncommitted and new files included).
 BASE ?= HEAD
-check: venv export-check clean-check lint
+check: venv
+	@$(BIN)/nbdev_export && $(BIN)/nbdev_clean && echo "check: artcolor/ exported from nbs/, notebooks cleaned"
+	$(BIN)/ruff check .
 	$(BIN)/python tools/check.py --base $(BASE)
 
 ## The published report: _build/html/index.html (offline; tests and executes every chapter once; needs Chromium for chapters 1-2).

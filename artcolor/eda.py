@@ -23,11 +23,11 @@ def feature_boxplots(df: pd.DataFrame, features=FEATURE_NAMES, ncols: int = 3):
     "One box plot per feature, one box per family in `FAMILIES` order, each box in its family's display colour."
     order = [f for f in FAMILIES if f in set(df.color)]
     nrows = -(-len(features) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 3.1 * nrows), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.5 * ncols, 3.0 * nrows), squeeze=False, sharey=True)
     for ax, feat in zip(axes.flat, features):
         sns.boxplot(data=df, x=feat, y='color', order=order, hue='color', hue_order=order, legend=False,
                     palette={f: FAMILY_COLORS[f] for f in order}, saturation=1, ax=ax, fliersize=1, linewidth=0.7)
-        ax.set_ylabel(''); ax.tick_params(labelsize=8); ax.set_xlabel(feat, fontsize=9)
+        ax.set_ylabel(''); ax.tick_params(labelsize=9); ax.set_xlabel(feat, fontsize=10)
     for ax in axes.flat[len(features):]: ax.axis('off')
     fig.tight_layout()
     return fig
@@ -84,7 +84,7 @@ def family_mosaic(colours: pd.DataFrame, ncols: int = 3):
     "One block of tiles per family (`average_colours`), each tile an artwork's average colour; returns the figure."
     fams = [f for f in FAMILIES if f in set(colours.color)]
     nrows = -(-len(fams) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.3 * ncols, 2.5 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.75 * ncols, 2.1 * nrows), squeeze=False)
     for ax, f in zip(axes.flat, fams):
         rgb = colours.loc[colours.color == f, ['r', 'g', 'b']].to_numpy(float)
         ax.imshow(_block(rgb), interpolation='nearest')
