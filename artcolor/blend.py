@@ -8,7 +8,7 @@ import warnings
 from functools import partial
 import numpy as np, pandas as pd
 from fastcore.basics import patch
-from joblib import Parallel, delayed
+from sklearn.utils.parallel import Parallel, delayed   # scikit-learn's pair: its config reaches the workers, and no mixed-pair warning
 from scipy.optimize import minimize
 from scipy.spatial import cKDTree
 from scipy.special import logsumexp, softmax

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
-from joblib import Parallel, delayed
+from sklearn.utils.parallel import Parallel, delayed   # scikit-learn's pair: its config reaches the workers, and no mixed-pair warning
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold
 import artcolor
