@@ -347,6 +347,9 @@ def scrape(families=FAMILIES,            # the families to scrape
             except Exception as e: failed[jobs[job]] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
     bar.close()
     df = journal.export(); df.attrs.update(failed=failed, notes=notes, shortfall=_shortfalls(seen, limit))
-    if progress: print(f"scraped {sum(counts.values())} artworks of {len(counts)} families ({len(df) - before} new) -> {path}"
-                       + ''.join(f"; {k.upper()}: {df.attrs[k]}" for k in ('failed', 'shortfall', 'notes') if df.attrs[k]))
+    if progress:                                                             # one line, then one per failure, shortfall, note
+        fams_ok = f"{len(counts)} famil{'y' if len(counts) == 1 else 'ies'}"
+        print(f"scraped {sum(counts.values())} artworks of {fams_ok} ({len(df) - before} new) -> {path}", *(
+              [f"  failed  {f}: {why}" for f, why in failed.items()] + [f"  short   {f}: {n}" for f, n in df.attrs['shortfall'].items()]
+              + [f"  note    {n}" for n in notes]), sep='\n')
     return df

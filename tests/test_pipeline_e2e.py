@@ -56,7 +56,7 @@ def test_scrape_download_features_predict(site, tmp_path):
 def test_scrape_reports_a_dead_site(tmp_path):
     port = free_port()
     r = run('scrape', '--colors', 'RED', '--out', tmp_path, '--base-url', f'http://127.0.0.1:{port}')
-    assert r.returncode == 1 and 'FAILED' in r.stdout and 'ERR_CONNECTION_REFUSED' in r.stdout
+    assert r.returncode == 1 and 'failed  RED' in r.stdout and 'ERR_CONNECTION_REFUSED' in r.stdout
 
 
 @pytest.fixture(scope='module')
