@@ -15,7 +15,7 @@ os.environ.setdefault('OPENCV_IO_MAX_IMAGE_PIXELS', str(MAX_PIXELS))   # OpenCV 
 import cv2
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS                          # Pillow's: a warning above it, an error at twice it
 _ = cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)   # a decoder's complaint becomes an ImageError, not a log line
-import pyvips
+import pyvips, simplejpeg
 pyvips.cache_set_max(0)         # libvips' operation cache would keep the last uploads' pixels alive
 
 # %% auto #0
@@ -351,17 +351,23 @@ def _bgr(img: np.ndarray) -> np.ndarray:
     return img[..., [2, 1, 0, 3][:img.shape[2]]] if img.shape[2] >= 3 else img
 
 # %% ../nbs/00c_images.ipynb #c74ddfcb
-_REDUCED = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
+def _jpeg(data: bytes, reduce: int = 1) -> np.ndarray:
+    "A JPEG in BGR at 1/`reduce` of its size, by libjpeg-turbo's DCT scaling; damaged data is an ImageError, never grey rows."
+    try:
+        h, w = simplejpeg.decode_jpeg_header(data)[:2]
+        return simplejpeg.decode_jpeg(data, 'BGR', strict=True, min_height=-(-h // reduce), min_width=-(-w // reduce))
+    except ValueError as e:
+        why = re.search(r'Corrupt JPEG data: ([^\n]+)', str(e))
+        if why: raise ImageError(f"corrupt JPEG: its compressed data is damaged ({why[1]}), so part of the picture "
+                                 "would be invented; it is not decoded") from None
+        raise _undecodable('jpeg') from None
 
 def decode(data: bytes, fmt: str, reduce: int = 1) -> np.ndarray:
     "The whole image of `data`, a JPEG at 1/`reduce` of its size (DCT scaling); raises ImageError in artcolor's words."
     if fmt in _VIPS_LOAD: return _bgr(np.concatenate(list(_vips_rows(_vips_image(data, fmt), fmt))))
     if fmt in ('gif', 'bmp'): return _bgr(np.concatenate(list(_pil_rows(_pil_image(data, fmt)))))
-    flags = (_REDUCED[reduce] if reduce > 1 else cv2.IMREAD_UNCHANGED) | cv2.IMREAD_IGNORE_ORIENTATION
-    try: img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
-    except cv2.error: img = None
-    if img is None: raise _undecodable(fmt)
-    return img
+    if fmt == 'jpeg': return _jpeg(data, reduce)
+    raise ImageError(f"unsupported format {fmt!r}")
 
 # %% ../nbs/00c_images.ipynb #e897d8fa
 def to_bgr8(img: np.ndarray) -> np.ndarray:

@@ -101,6 +101,7 @@ def _truncated_files() -> dict[str, bytes]:
     png = encode(img, '.png')
     iend = png.rindex(b'IEND') - 4                                  # the PNG up to its IEND chunk
     return {'JPEG cut in half': _cut(encode(img, '.jpg')), 'PNG cut in half': _cut(png),
+            'JPEG cut in half, its end marker put back': _cut(encode(img, '.jpg')) + b'\xff\xd9',
             'PNG cut before its IEND chunk': png[:iend],
             'GIF cut in half': _cut(pil_bytes(Image.fromarray(img).convert('P'), 'GIF')),
             'TIFF cut in half': _cut(pil_bytes(Image.fromarray(img), 'TIFF')),
