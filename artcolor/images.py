@@ -19,9 +19,9 @@ import pyvips, simplejpeg
 pyvips.cache_set_max(0)         # libvips' operation cache would keep the last uploads' pixels alive
 
 # %% auto #0
-__all__ = ['MAX_PIXELS', 'THUMBNAIL_SIDE', 'ImageError', 'NotAnImage', 'ImageTooLarge', 'sniff_format', 'check_chunks',
-           'lzw_max_out', 'check_pixels', 'read_header', 'decode', 'to_bgr8', 'thumbnail_size', 'shrink', 'AreaReducer',
-           'decode_reduced', 'load_image', 'load_thumbnail']
+__all__ = ['MAX_PIXELS', 'THUMBNAIL_SIDE', 'LOSSLESS_WEBP_PIXELS', 'ImageError', 'NotAnImage', 'ImageTooLarge', 'sniff_format',
+           'check_chunks', 'lzw_max_out', 'check_pixels', 'read_header', 'decode', 'to_bgr8', 'thumbnail_size',
+           'shrink', 'AreaReducer', 'decode_reduced', 'load_image', 'load_thumbnail']
 
 # %% ../nbs/00c_images.ipynb #b93689ce
 THUMBNAIL_SIDE = 218     # the 2023 training thumbnails' side (the 2021 ones: 313): uploads are read at this scale
@@ -259,6 +259,16 @@ def _missing_pixels(im: Image.Image, size: int) -> str | None:
     if any(t.offset >= size for t in im.tile): return f"its pixel data lies past the end of the file ({size:,} bytes)"
     return None                                     # where it ends, format by format: `check_pixels`
 
+LOSSLESS_WEBP_PIXELS = min(MAX_PIXELS, 32_000_000)  # libwebp holds a lossless image whole, 4 bytes a pixel: at most 128 MB
+
+def _webp_lossless(data: bytes) -> bool:
+    "Whether a WebP holds a lossless (VP8L) image, alone or as an animation frame."
+    view = memoryview(data)
+    for kind, length, at in _chunks(view, 12, '<4sI', False):
+        if kind == b'VP8L': return True
+        if kind == b'ANMF' and any(k == b'VP8L' for k, _, _ in _chunks(view[:at + 8 + length], at + 24, '<4sI', False)): return True
+    return False
+
 # %% ../nbs/00c_images.ipynb #da7eface
 def read_header(data: bytes) -> tuple[str, int, int]:
     "(format, width, height) of image bytes whose header is sound; raises NotAnImage, ImageTooLarge or ImageError saying why not."
@@ -275,6 +285,9 @@ def read_header(data: bytes) -> tuple[str, int, int]:
     (w, h), why = im.size, _missing_pixels(im, len(data))
     if w * h > MAX_PIXELS: raise ImageTooLarge(f"image too large: {w}x{h} = {w * h / 1e6:.0f} megapixels (limit {MAX_PIXELS / 1e6:g})")
     if w * h == 0 or why: raise ImageError(f"corrupt {fmt.upper()}: {why or 'it has no pixels'}")
+    if fmt == 'webp' and w * h > LOSSLESS_WEBP_PIXELS and _webp_lossless(data):
+        raise ImageTooLarge(f"image too large: {w}x{h} = {w * h / 1e6:.0f} megapixels of lossless WebP, which can only be decoded "
+                            f"whole (limit {LOSSLESS_WEBP_PIXELS / 1e6:g}); send it as PNG or JPEG, or smaller")
     check_pixels(data, fmt)
     return fmt, w, h
 

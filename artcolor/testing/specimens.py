@@ -4,7 +4,7 @@
 
 # %% ../../nbs/00b_specimens.ipynb #a140d767
 from __future__ import annotations
-import io, struct, zlib
+import functools, io, struct, zlib
 import cv2, numpy as np
 from PIL import Image
 from ..colors import hex_to_bgr
@@ -107,6 +107,12 @@ def _truncated_files() -> dict[str, bytes]:
             'TIFF cut in half': _cut(pil_bytes(Image.fromarray(img), 'TIFF')),
             'WebP cut in half': _cut(encode(img, '.webp')), 'BMP cut in half': _cut(encode(img, '.bmp'))}
 
+@functools.cache
+def _lossless_webp() -> bytes:
+    "48 MP of black as lossless WebP (2 kB), which libwebp can only decode whole, 4 bytes a pixel (made once: it takes a second)."
+    import pyvips
+    return pyvips.Image.black(8000, 6000, bands=3).webpsave_buffer(lossless=True)
+
 def _impossible_files() -> dict[str, bytes]:
     "Files that declare more pixels than their codec could expand their bytes into, or point outside themselves."
     jpg = bytearray(encode(np.zeros((64, 64, 3), np.uint8), '.jpg'))
@@ -150,4 +156,5 @@ def hostile_files() -> dict[str, bytes]:
             'GIF of 1031 x 40432 in 35 bytes': gif,
             'TIFF without pixel data': _tiff(4000, 3000, None),
             'TIFF whose strip lies past the end': _tiff(4000, 3000, (5000, 12_000_000)),
+            'lossless WebP of 48 megapixels (2 kB)': _lossless_webp(),
             **_truncated_files(), **_impossible_files()}
