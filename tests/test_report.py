@@ -113,7 +113,7 @@ def test_quarto_config_lists_every_chapter():
 # ---- the book read as a reader reads it: every page at a desktop's 1280 px and a phone's 390 px ------------------
 READ_PAGE = """
 const main = document.querySelector('main') || document.body, vw = document.documentElement.clientWidth;
-const out = {overflowing: [], stderr: [], warnings: [], clipped: [], wide_tables: [], bad_alt: [], issue_words: [], shrunk: [], first_screen_images: 0};
+const out = {overflowing: [], stderr: [], warnings: [], clipped: [], wide_tables: [], bad_alt: [], issue_words: [], shrunk: [], wider_than_screen: [], first_screen_images: 0};
 for (const pre of main.querySelectorAll('div.cell_input pre, div.highlight pre')) {
   if (pre.offsetParent && pre.scrollWidth > pre.clientWidth + 1) out.overflowing.push(pre.innerText.split('\\n')[0].slice(0, 80));
 }
@@ -134,6 +134,7 @@ for (const img of main.querySelectorAll('img')) {
   if (r.top < window.innerHeight && r.height > 120 && r.width > 200) out.first_screen_images += 1;
   if (natural && r.width < 0.85 * natural) out.shrunk.push(img.src.split('/').pop() + ': ' + Math.round(r.width) + ' of ' + natural + ' px');
 }
+if (document.documentElement.scrollWidth > vw + 1) out.wider_than_screen = [document.documentElement.scrollWidth + ' px'];
 const prose = Array.from(main.querySelectorAll('p, li, figcaption, h1, h2, h3')).map(e => e.innerText).join('\\n');
 const m = prose.match(/[^\\n]{0,40}\\bissues?\\b[^\\n]{0,40}/gi); if (m) out.issue_words = m;
 return out;"""
@@ -151,7 +152,8 @@ def read_page(driver, url, width):
 @pytest.mark.parametrize('width', [1280, 390])
 def test_the_book_reads_well(site, browser, width):
     """No code block wider than its column and no figure shrunk below 85% of its size (its text stays at least 8 pt) at 1280 px;
-    no stderr or warning, no table cut off, every image described in words, no issue talk, at both widths."""
+    no stderr or warning, no table cut off, no page wider than the screen, every image described in words, no issue talk,
+    at both widths."""
     problems = {}
     for name in book.toc_files():
         f = read_page(browser, urljoin(site, f'{name}.html'), width)
