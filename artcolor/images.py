@@ -299,11 +299,17 @@ _VIPS_COLOUR = {'cmyk', 'lab', 'labs', 'lch', 'cmc', 'xyz', 'yxy', 'scrgb', 'hsv
 def _undecodable(fmt: str) -> ImageError:
     return ImageError(f"could not decode the {fmt.upper()} image: the file is truncated or corrupt")
 
+def _fail_on(data: bytes, fmt: str) -> str:
+    "libvips' `fail_on` for these bytes: 'error', or 'warning' for a TIFF of JPEG strips (libjpeg only warns of a cut strip)."
+    if fmt != 'tiff': return 'error'
+    try: return 'warning' if _tiff_pixels(data)[3] in (6, 7) else 'error'   # compression 6 and 7: JPEG
+    except (struct.error, IndexError, ImageError): return 'error'
+
 def _vips_image(data: bytes, fmt: str, scale: float = 1.0) -> pyvips.Image:
     "A libvips image of PNG, TIFF or WebP bytes, to be read once, top to bottom; an error or a cut: an ImageError."
     load, source = getattr(pyvips.Image, _VIPS_LOAD[fmt]), pyvips.Source.new_from_memory(data)  # not copied
     try:
-        im = load(source, access='sequential', fail_on='error', **({'scale': scale} if scale < 1 else {}))
+        im = load(source, access='sequential', fail_on=_fail_on(data, fmt), **({'scale': scale} if scale < 1 else {}))
         if im.interpretation in _VIPS_COLOUR: im = im.colourspace('srgb')     # a CMYK or Lab TIFF: to RGB
     except pyvips.Error: raise _undecodable(fmt) from None
     if im.format not in _VIPS_DTYPES or im.bands > 4:

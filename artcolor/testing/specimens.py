@@ -93,6 +93,17 @@ def _tiff_ifd(entries: list, tail: bytes = b'') -> bytes:
 # %% ../../nbs/00b_specimens.ipynb #6d94e771
 def _cut(data: bytes, at: float = 0.5) -> bytes: return data[:int(len(data) * at)]
 
+def _short_strips(tiff: bytes) -> bytes:
+    "A little-endian TIFF whose strip byte counts are halved: each strip's data ends halfway, and the file is whole."
+    d, ifd = bytearray(tiff), struct.unpack_from('<I', tiff, 4)[0]
+    for k in range(struct.unpack_from('<H', d, ifd)[0]):
+        tag, kind, n, value = struct.unpack_from('<HHII', d, ifd + 2 + 12 * k)
+        if tag == 279:                                              # StripByteCounts: SHORT or LONG, inline or not
+            fmt = f"<{n}{'I' if kind == 4 else 'H'}"
+            at = value if struct.calcsize(fmt) > 4 else ifd + 2 + 12 * k + 8
+            struct.pack_into(fmt, d, at, *(c // 2 for c in struct.unpack_from(fmt, d, at)))
+    return bytes(d)
+
 def _truncated_files() -> dict[str, bytes]:
     "A small picture in every format, cut: the data ends before the pixels do."
     y, x = np.mgrid[0:96, 0:128]
@@ -105,6 +116,7 @@ def _truncated_files() -> dict[str, bytes]:
             'PNG cut before its IEND chunk': png[:iend],
             'GIF cut in half': _cut(pil_bytes(Image.fromarray(img).convert('P'), 'GIF')),
             'TIFF cut in half': _cut(pil_bytes(Image.fromarray(img), 'TIFF')),
+            'TIFF of JPEG strips, each stopping halfway': _short_strips(pil_bytes(Image.fromarray(img), 'TIFF', compression='jpeg')),
             'WebP cut in half': _cut(encode(img, '.webp')), 'BMP cut in half': _cut(encode(img, '.bmp'))}
 
 @functools.cache
