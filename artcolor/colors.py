@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 # %% auto #0
-__all__ = ['FAMILIES', 'FAMILY_COLORS', 'SITE_FAMILY_SIZES', 'normalize_family', 'hex_to_bgr', 'srgb_to_oklab', 'mean_lch',
-           'plot_swatches']
+__all__ = ['FAMILIES', 'FAMILY_COLORS', 'SITE_FAMILY_SIZES', 'normalize_family', 'hex_to_bgr', 'swatch_css', 'srgb_to_oklab',
+           'mean_lch', 'plot_swatches']
 
 # %% ../nbs/00_colors.ipynb #5969b9e4
 FAMILIES = ('WHITE', 'GRAY', 'PINK', 'PURPLE', 'BLUE', 'TEAL', 'GREEN', 'YELLOW', 'ORANGE', 'RED', 'BROWN', 'BLACK')
@@ -40,6 +40,12 @@ def hex_to_bgr(hex_colour: str) -> tuple[int, int, int]:
     try: r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
     except ValueError: raise ValueError(f"not a #rrggbb colour: {hex_colour!r}") from None
     return b, g, r
+
+# %% ../nbs/00_colors.ipynb #821a1b43
+def swatch_css(hexcol: str) -> str:
+    "CSS that paints a table cell in `hexcol`, its text black or white, whichever reads on it (for pandas' `Styler.map`)."
+    b, g, r = hex_to_bgr(hexcol)
+    return f"background-color: {hexcol}; color: {'black' if 0.299 * r + 0.587 * g + 0.114 * b > 140 else 'white'}"
 
 # %% ../nbs/00_colors.ipynb #61b85ced
 _M1 = np.array([[0.4122214708, 0.5363325363, 0.0514459929], [0.2119034982, 0.6806995451, 0.1073969566],
