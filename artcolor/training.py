@@ -190,8 +190,8 @@ LIMITATIONS = ('The 18-feature rows are the support vectors of the 2023 SVM (har
     'the 2026 tiles only a mean colour. GRAY is learnt from the mean colour of the 2026 tiles alone; no real row has both '
     'texture and GRAY, so where the texture models answer, GRAY is kept at a scale set so that at most 1% of the GRAY-free '
     '2021 and 2023 rows are named GRAY (out of fold). Flat, grey-scale or neon inputs are answered by the colour model alone. '
-    'Every sample holds roughly as many artworks of each family, while the site holds far more BROWN and BLACK ones: '
-    'probabilities are for a sample balanced in that way.')
+    "No table holds the site's mix of families (no family is more than a fifth of any table; the site holds far more BROWN "
+    "and BLACK ones): probabilities are for the tables' mix, not the site's.")
 
 # %% ../nbs/05c_training.ipynb #c5a53e67
 def _card_evaluation(card: dict) -> str:
@@ -210,7 +210,7 @@ The 2023 recipe (scaler + SVC C=100, gamma=0.01) is fitted in the same folds on 
 2023 rows, the six BGR statistics for the 2021 rows). On the rows with all 18 features it scores {base['accuracy']:.3f} ± {base['accuracy_std']:.3f}
 (macro-F1 {base['f1_macro']:.3f}); this model {cv['accuracy']:.3f} ± {cv['accuracy_std']:.3f} (macro-F1 {cv['f1_macro']:.3f}).
 "On the site's mix" weights each row by its family's share of the site (2026 scrape log) over its share of the table:
-the accuracy on an artwork picked at random from the site, where the sample accuracy is that on a family picked at random.
+the accuracy on an artwork picked at random from the site, where the sample accuracy is that on a row of the table, in its own mix.
 Calibration: {card['calibration']['method']}; temperatures {', '.join(f"{k} {v:.2f}" for k, v in card['calibration']['temperatures'].items())}.
 Texture-model selection grid: {cv['selection_grid']}. For an image, the BGR model's share of the texture answer is {card['bgr_share']:.2f}.
 """
