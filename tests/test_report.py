@@ -113,7 +113,7 @@ def test_quarto_config_lists_every_chapter():
 # ---- the book read as a reader reads it: every page at a desktop's 1280 px and a phone's 390 px ------------------
 READ_PAGE = """
 const main = document.querySelector('main') || document.body, vw = document.documentElement.clientWidth;
-const out = {overflowing: [], stderr: [], warnings: [], clipped: [], wide_tables: [], bad_alt: [], issue_words: [], shrunk: [], wider_than_screen: [], first_screen_images: 0};
+const out = {overflowing: [], stderr: [], warnings: [], clipped: [], wide_tables: [], bad_alt: [], issue_words: [], shrunk: [], wider_than_screen: [], unmarked_scroll: [], first_screen_images: 0};
 for (const pre of main.querySelectorAll('div.cell_input pre, div.highlight pre')) {
   if (pre.offsetParent && pre.scrollWidth > pre.clientWidth + 1) out.overflowing.push(pre.innerText.split('\\n')[0].slice(0, 80));
 }
@@ -125,7 +125,12 @@ for (const t of main.querySelectorAll('table')) {
   let box = t.parentElement, scrolls = false;
   while (box && box !== main) { const ox = getComputedStyle(box).overflowX; if (ox === 'auto' || ox === 'scroll') { scrolls = true; break; } box = box.parentElement; }
   if (r.right > vw + 1 && !scrolls) out.clipped.push(t.innerText.slice(0, 60));
-  if (t.scrollWidth > (box && scrolls ? box.clientWidth : vw) + 1) out.wide_tables.push(t.innerText.slice(0, 60));
+  if (t.scrollWidth > (box && scrolls ? box.clientWidth : vw) + 1) {
+    out.wide_tables.push(t.innerText.slice(0, 60));
+    const holder = t.closest('div.cell_output') || t.closest('.pst-scrollable-table-container') || t.parentElement;
+    const hint = holder.previousElementSibling;                                                 // artcolor.js's line above it
+    if (scrolls && !(hint && hint.classList.contains('scroll-hint') && !hint.hidden)) out.unmarked_scroll.push(t.innerText.slice(0, 60));
+  }
 }
 for (const img of main.querySelectorAll('img')) {
   const alt = img.getAttribute('alt') || '';
@@ -152,8 +157,8 @@ def read_page(driver, url, width):
 @pytest.mark.parametrize('width', [1280, 390])
 def test_the_book_reads_well(site, browser, width):
     """No code block wider than its column and no figure shrunk below 85% of its size (its text stays at least 8 pt) at 1280 px;
-    no stderr or warning, no table cut off, no page wider than the screen, every image described in words, no issue talk,
-    at both widths."""
+    no stderr or warning, no table cut off, no page wider than the screen, a table that scrolls sideways says so above it,
+    every image described in words, no issue talk, at both widths."""
     problems = {}
     for name in book.toc_files():
         f = read_page(browser, urljoin(site, f'{name}.html'), width)
