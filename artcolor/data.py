@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     max_batch_files: int = Field(32, ge=1, description='most files in one /classify/batch request')
     max_model_batch: int = Field(32, ge=1, description='most images scored in one model call')
     max_megapixels: float = Field(50, gt=0, description="largest image any reader may decode, in megapixels")
-    image_timeout_s: float = Field(3, gt=0, description='time the API gives one image, from its bytes to its answer (422 after it)')
+    image_timeout_s: float = Field(3, gt=0, description='time one image may wait for its turn (503 after it), and again to be read (422 after it)')
     header_timeout_s: float = Field(10, gt=0, description="time a client has to send a request's headers")
     body_timeout_s: float = Field(20, gt=0, description='longest pause while a client sends a request body (408 after it)')
 

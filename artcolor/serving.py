@@ -4,12 +4,12 @@
 
 # %% ../nbs/06a_serving.ipynb #32192067
 from __future__ import annotations
-import asyncio, threading
+import asyncio, math, threading, time
 from fastcore.basics import patch
 from .predict import Prediction, Predictor, map_or_error, prepare_or_error
 
 # %% auto #0
-__all__ = ['MicroBatcher', 'Classifier']
+__all__ = ['MicroBatcher', 'Busy', 'Ticket', 'Classifier']
 
 # %% ../nbs/06a_serving.ipynb #93a49823
 class MicroBatcher:
@@ -53,8 +53,17 @@ async def _consume(self: MicroBatcher):
         self.batches += 1
 
 # %% ../nbs/06a_serving.ipynb #09c2c191
+class Busy(Exception):
+    "The image waited its whole budget in the queue: the service is busy, the file may be fine (HTTP 503, try again)."
+    def __init__(self, msg: str, retry_after_s: int):
+        super().__init__(msg); self.retry_after_s = retry_after_s
+
+class Ticket(threading.Event):
+    "One queued image: set when its caller stops waiting; `started_at` is when the batch's thread began to read it."
+    started_at: float | None = None
+
 class Classifier:
-    "Images read one after another in arrival order and scored in micro-batches, each within a time budget from its submission."
+    "Images read one after another in arrival order and scored in micro-batches; each may wait `timeout_s` for its turn and take `timeout_s` to read."
     def __init__(self, predictor: Predictor, max_batch: int = 32, timeout_s: float = 3.0):
         self.predictor, self.max_batch, self.timeout_s = predictor, max_batch, timeout_s
 
@@ -69,8 +78,11 @@ class Classifier:
 @patch
 def _run(self: Classifier, items: list) -> list:
     "In the batch's thread: read every image whose caller still waits, in arrival order; one model call for the classifications, a PNG (or an error) for each map."
-    read = ['the client stopped waiting' if gone.is_set() else map_or_error(data) if kind == 'map' else prepare_or_error(data)
-            for data, gone, kind in items]
+    def read(data, ticket, kind):
+        if ticket.is_set(): return 'the client stopped waiting'
+        ticket.started_at = time.monotonic()
+        return map_or_error(data) if kind == 'map' else prepare_or_error(data)
+    read = [read(*item) for item in items]                                     # one after another, in arrival order
     asked = [i for i, (_, _, kind) in enumerate(items) if kind != 'map']
     out = list(read)
     for i, pred in zip(asked, self.predictor.predict_prepared([read[i] for i in asked])): out[i] = pred
@@ -79,17 +91,26 @@ def _run(self: Classifier, items: list) -> list:
 # %% ../nbs/06a_serving.ipynb #ce257d4a
 @patch
 async def _submit(self: Classifier, data, kind: str):
-    "The batch's answer for one image, or the error string for an image over its budget."
-    gone = threading.Event()
+    "The batch's answer for one image; the error string for one too slow to read; `Busy` if its turn did not come in time."
+    ticket = Ticket()
+    job = asyncio.ensure_future(self.batcher.submit((data, ticket, kind)))
     try:
-        async with asyncio.timeout(self.timeout_s): return await self.batcher.submit((data, gone, kind))
-    except TimeoutError:
-        gone.set(); return f"the image took longer than {self.timeout_s:g} s; it is refused"
-    except asyncio.CancelledError: gone.set(); raise
+        try:
+            async with asyncio.timeout(self.timeout_s): return await asyncio.shield(job)         # its wait and its reading
+        except TimeoutError: pass
+        if ticket.started_at is None:
+            ticket.set()
+            raise Busy(f"the service is busy: the image waited {self.timeout_s:g} s without its turn coming; "
+                       "nothing is wrong with the file, send it again in a few seconds", math.ceil(self.timeout_s))
+        try:                                                                    # its reading gets the whole budget
+            async with asyncio.timeout(max(0.0, ticket.started_at + self.timeout_s - time.monotonic())): return await asyncio.shield(job)
+        except TimeoutError:
+            ticket.set(); return f"the image took longer than {self.timeout_s:g} s to read; it is refused"
+    except asyncio.CancelledError: ticket.set(); raise
 
 @patch
 async def classify(self: Classifier, data) -> Prediction:
-    "The prediction for one image (bytes, a path or an array); its `error` says why there is none."
+    "The prediction for one image (bytes, a path or an array); its `error` says why there is none; `Busy` if it waited too long."
     out = await self._submit(data, 'classify')
     return Prediction(error=out) if isinstance(out, str) else out
 

@@ -136,7 +136,31 @@ def test_undecodable_or_bomb_is_422(client, blue):
 
 def test_missing_field_is_422(client, blue):
     assert client.post('/classify').status_code == 422
-    assert client.post('/classify', files={'image': ('a.jpg', encode(blue, '.jpg'), 'image/jpeg')}).status_code == 422
+    r = client.post('/classify', files={'image': ('a.jpg', encode(blue, '.jpg'), 'image/jpeg')})
+    assert r.status_code == 422 and "field named 'file'" in r.json()['detail'], r.text        # says what to send
+    r = client.post('/classify', data={'file': 'hello'})                                        # text, not a file
+    assert r.status_code == 422 and 'holds text, not a file' in r.json()['detail'] and 'pydantic' not in r.text.lower()
+
+
+def test_several_files_for_one_image_is_422(client, blue):
+    jpg = encode(blue, '.jpg')
+    for path in ('/classify', '/classify/map', '/img_classify'):
+        r = client.post(path, files=[('file', ('a.jpg', jpg, 'image/jpeg')), ('file', ('b.jpg', jpg, 'image/jpeg'))])
+        assert r.status_code == 422 and '/classify/batch' in r.json()['detail'], (path, r.text)
+
+
+def test_busy_is_503_with_retry_after(blue, monkeypatch):
+    "An image whose turn does not come within its budget: 503 and Retry-After (the file is fine), not a 422."
+    from artcolor import serving
+    async def waits(self, data, kind): raise serving.Busy('the service is busy: try again', 3)
+    monkeypatch.setattr(serving.Classifier, '_submit', waits)
+    with TestClient(create_app(Settings())) as c:
+        jpg = encode(blue, '.jpg')
+        r = c.post('/classify', files={'file': ('a.jpg', jpg, 'image/jpeg')})
+        assert r.status_code == 503 and r.headers['retry-after'] == '3' and 'busy' in r.json()['detail']
+        assert c.post('/classify/map', files={'file': ('a.jpg', jpg, 'image/jpeg')}).status_code == 503
+        items = c.post('/classify/batch', files=[('files', ('a.jpg', jpg, 'image/jpeg'))]).json()
+        assert items[0]['status'] == 503 and 'busy' in items[0]['error']
 
 
 def test_batch_mixes_good_and_bad(client, good_images, blue):
@@ -172,8 +196,11 @@ def test_server_survives_the_hostile_set(client, blue):
 def test_openapi_documents_the_errors(client):
     spec = client.get('/openapi.json').json()
     responses = spec['paths']['/classify']['post']['responses']
-    assert {'200', '413', '415', '422'} <= set(responses)
-    assert client.get('/docs').status_code == 200
+    assert {'200', '413', '415', '422', '503'} <= set(responses)
+    docs = client.get('/docs')
+    assert docs.status_code == 200 and 'cdn.' not in docs.text                     # served by the service: works offline
+    for asset in ('swagger-ui-bundle.js', 'swagger-ui.css'):
+        assert f'/static-offline-docs/{asset}' in docs.text and client.get(f'/static-offline-docs/{asset}').status_code == 200
 
 
 def test_tampered_model_refuses_to_start(tmp_path):

@@ -71,6 +71,20 @@ def test_page_classifies_an_upload_like_the_api(service, browser, tmp_path, blue
     WebDriverWait(browser, 20).until(lambda d: d.execute_script("return !document.getElementById('mapbox').hidden"))
     size = browser.execute_script("const m = document.getElementById('map'); return [m.complete, m.naturalWidth, m.naturalHeight]")
     assert size == [True, 218, 218], size                                              # the family map beside the upload
+    key = browser.find_element('id', 'mapkey').text.split('\n')
+    assert key[0].startswith(max(api['family_shares'], key=api['family_shares'].get)), key   # its key, largest family first
+
+
+def test_page_works_from_the_keyboard(service, browser):
+    "The file chooser is reached with Tab (the input is hidden from sight, not from the keyboard)."
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    browser.get(service + '/')
+    seen = []
+    for _ in range(4):                                  # the keys go to the page, as a person presses them
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        seen.append(browser.switch_to.active_element.get_attribute('id'))
+    assert 'file' in seen, seen
 
 
 def test_the_family_map(service):
@@ -93,6 +107,7 @@ def test_page_shows_the_apis_error_as_text(service, browser, tmp_path):
     browser.find_element('id', 'file').send_keys(str(bad))
     shown = result_text(browser, 'error')
     assert 'not an image' in shown['error'] and '<b>notes<i>.txt' in shown['error']     # the file name as text, not markup
+    assert shown['error'].count('<b>notes<i>.txt') == 1, shown['error']                 # and only once
     assert browser.execute_script("return document.querySelectorAll('#error b').length") == 0
 
 
