@@ -1,7 +1,7 @@
 # artcolor's API: the bundled model behind FastAPI. Build: docker build -t artcolor .
 # Run: docker run -p 8000:8000 artcolor      (`python -m api`, the command of `make serve`, on $HOST:$PORT = 0.0.0.0:8000)
 # Two stages: the first installs the dependencies at their tested versions into a virtual environment and
-# trims what serving never runs (test suites, build leftovers); the second copies only that. (Debug symbols stay:
+# trims what serving never runs (test suites, Cython sources, type stubs); the second copies only that. (Debug symbols stay:
 # `strip` breaks the wheels' vendored libraries, which auditwheel's patchelf has rewritten.)
 
 FROM python:3.11-slim AS build
@@ -15,7 +15,8 @@ RUN python -c "import configparser; c = configparser.ConfigParser(delimiters=['=
 print('\n'.join(c['DEFAULT']['requirements'].split()))" > requirements.txt \
     && pip install -c constraints.txt -r requirements.txt \
     && site=$(python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])") \
-    && find "$site" -depth -type d -name tests -exec rm -rf {} +
+    && find "$site" -depth -type d -name tests -exec rm -rf {} + \
+    && find "$site" \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pyi' \) -delete
 # 2. the package (base install: no browser, no plotting, no notebook tools; artcolor.testing is left out), then no pip
 COPY setup.py README.md ./
 COPY artcolor/ artcolor/

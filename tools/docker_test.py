@@ -93,6 +93,11 @@ def main():
         status, body = post(c.port, blue)
         assert status == 200 and body['label'] == 'BLUE', (status, body)
         ok(f"/health answers and a JPEG is classified ({body['label']}), on a read-only root filesystem")
+        with urllib.request.urlopen(f'http://127.0.0.1:{c.port}/docs', timeout=5) as r: docs = r.read().decode()
+        for asset in ('swagger-ui-bundle.js', 'swagger-ui.css'):            # the API docs need no CDN
+            assert f'/static-offline-docs/{asset}' in docs, docs[:300]
+            with urllib.request.urlopen(f'http://127.0.0.1:{c.port}/static-offline-docs/{asset}', timeout=5) as r: assert r.status == 200
+        ok('/docs served from the image itself (no CDN)')
         for name, data in hostile_files().items():
             status, body = post(c.port, data)
             assert 400 <= status < 500 and 'OpenCV' not in body.get('detail', ''), (name, status, body)
