@@ -19,7 +19,8 @@ __all__ = ['thumbnail_url', 'asset_id', 'Missing', 'fetch', 'download_row', 'dow
 
 # %% ../nbs/02_download.ipynb #ad9f6e77
 def thumbnail_url(image_url: str, size: int = 218) -> str:
-    "`image_url` with its size suffix replaced by an N×N centre crop (`=wN-hN-c`)."
+    "`image_url` with its size suffix replaced by an N×N centre crop (`=wN-hN-c`); a URL with a query string is left as it is."
+    if '?' in image_url: return image_url                     # not Google's image server: its `=` belong to the query
     head, sep, tail = image_url.rpartition('=')
     base = head if sep and '/' not in tail else image_url
     return f'{base}=w{size}-h{size}-c'

@@ -143,18 +143,20 @@ def new_driver():
 # %% ../nbs/01_scraping.ipynb #aef01677
 _READ_TILES = """const bg = e => getComputedStyle(e).backgroundImage, seen = new Set();
 return Array.from(document.querySelectorAll(arguments[0])).map(t => {
-  const a = t.matches('a[href]') ? t : t.querySelector('a[href]'); if (!a || seen.has(a)) return null; seen.add(a);
+  const a = t.matches('a[href]') ? t : t.querySelector('a[href]'); if (!a || seen.has(a.href)) return null; seen.add(a.href);
   let image = a.dataset.bgsrc ? 'url("' + new URL(a.dataset.bgsrc, location.href).href + '")' : bg(a);   // 2024-26: data-bgsrc
   if (!image || image === 'none') {             // markup drifts: a descendant's background, or an <img>
     const inner = Array.from(a.querySelectorAll('*')).find(e => bg(e) && bg(e) !== 'none');
-    const img = a.querySelector('img[src]');
-    image = inner ? bg(inner) : img && img.complete && img.naturalWidth ? 'url("' + img.src + '")' : 'none';
+    const img = a.querySelector('img'), src = img ? img.currentSrc || img.src : '';   // currentSrc: srcset, <picture>
+    const lazy = img && (img.dataset.src || img.dataset.lazySrc);                      // a placeholder's real image
+    image = inner ? bg(inner) : src && !src.startsWith('data:') && img.complete && img.naturalWidth ? 'url("' + src + '")'
+          : lazy ? 'url("' + new URL(lazy, location.href).href + '")' : 'none';
   }
   return [a.href, image, a.getAttribute('aria-label') || a.getAttribute('title') || ''];
 }).filter(x => x);"""
 
 _COUNT_TILES = """return new Set(Array.from(document.querySelectorAll(arguments[0])).map(t => t.matches('a[href]') ? t : t.querySelector('a[href]'))
-                .filter(a => a)).size;"""        # distinct tiles: one tile can match several selectors (its div and its anchor)
+                .filter(a => a).map(a => a.href)).size;"""   # distinct artworks: a tile can match several selectors, an artwork be shown twice
 
 def background_url(css: str | None) -> str:
     "The URL inside a CSS `url(\"…\")` value, or '' for `none` and anything else."
@@ -340,11 +342,14 @@ def scrape(families=FAMILIES,            # the families to scrape
     def save(rows):
         with lock: journal.save(rows); seen.extend(rows); bar.update(len(rows))
     counts, failed, notes = {}, {}, []
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2)
+    try:
         jobs = {pool.submit(scrape_family, f, cfg, via, limit, pause, details, on_rows=save, notes=notes, **kwargs): f for f in fams}
         for job in as_completed(jobs):
             try: counts[jobs[job]] = len(job.result())
             except Exception as e: failed[jobs[job]] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)   # Ctrl-C: the families not yet started never start
     bar.close()
     df = journal.export(); df.attrs.update(failed=failed, notes=notes, shortfall=_shortfalls(seen, limit))
     if progress:                                                             # one line, then one per failure, shortfall, note
