@@ -35,16 +35,19 @@ class Missing(Exception):
 
 # %% ../nbs/02_download.ipynb #04ce2ae9
 def fetch(url: str, timeout: float = 20, retries: int = 3, backoff: float = 0.5, max_bytes: int = 20_000_000,
-          max_wait_s: float = 60) -> bytes:
-    "The body of `url`, retrying transient failures; raises Missing, or RuntimeError with the last reason."
+          max_wait_s: float = 60, max_time_s: float = 60) -> bytes:
+    "The body of `url`, retrying transient failures; raises Missing, or RuntimeError with the last reason (a body still arriving after `max_time_s` is given up)."
     reason = ''
     for attempt in range(retries + 1):
         wait = backoff * 2 ** attempt * (0.5 + random.random())
         try:
             with urllib.request.urlopen(urllib.request.Request(url, headers={'User-Agent': USER_AGENT}), timeout=timeout) as r:
-                body = r.read(max_bytes + 1)
-            if len(body) > max_bytes: raise RuntimeError(f'larger than {max_bytes:,} bytes')
-            return body
+                body, end = bytearray(), time.monotonic() + max_time_s
+                while chunk := r.read1(65536):              # whatever has arrived: a server dripping bytes meets the deadline
+                    body += chunk
+                    if len(body) > max_bytes: raise RuntimeError(f'larger than {max_bytes:,} bytes')
+                    if time.monotonic() > end: raise RuntimeError(f'still arriving after {max_time_s:g} s (at {len(body):,} bytes)')
+            return bytes(body)
         except urllib.error.HTTPError as e:
             if e.code in (404, 410): raise Missing(f'HTTP {e.code}') from None
             if e.code != 429 and e.code < 500: raise RuntimeError(f'HTTP {e.code}') from None
@@ -85,6 +88,7 @@ def download_row(row: dict, folder: Path, size: int = 218, **fetch_kw) -> tuple[
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f'.{aid}.', suffix='.part')
     with os.fdopen(fd, 'wb') as f: f.write(body)
+    os.chmod(tmp, 0o644)                                      # readable by others, as any file the user writes (mkstemp makes 0600)
     os.replace(tmp, dest)
     return dest.relative_to(folder).as_posix(), 'ok'
 

@@ -34,7 +34,7 @@ def write_manifest(df: pd.DataFrame, path):
     "Write atomically: a temporary file in the same folder, then a rename."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name, suffix='.tmp'); os.close(fd)
-    df.to_csv(tmp, index=False); os.replace(tmp, path)
+    df.to_csv(tmp, index=False); os.chmod(tmp, 0o644); os.replace(tmp, path)   # readable by others (mkstemp makes 0600)
 
 # %% ../nbs/00g_manifest.ipynb #c6a693f3
 FILLED_LATER = ('image_url', 'title', 'creator', 'museum', 'dominant_hex', 'asset_id', 'aspect_ratio',
