@@ -95,17 +95,15 @@ async def _submit(self: Classifier, data, kind: str):
     ticket = Ticket()
     job = asyncio.ensure_future(self.batcher.submit((data, ticket, kind)))
     try:
-        try:
-            async with asyncio.timeout(self.timeout_s): return await asyncio.shield(job)         # its wait and its reading
-        except TimeoutError: pass
-        if ticket.started_at is None:
+        done, _ = await asyncio.wait({job}, timeout=self.timeout_s)            # its wait and its reading (a timeout cancels nothing)
+        if not done and ticket.started_at is None:
             ticket.set()
             raise Busy(f"the service is busy: the image waited {self.timeout_s:g} s without its turn coming; "
                        "nothing is wrong with the file, send it again in a few seconds", math.ceil(self.timeout_s))
-        try:                                                                    # its reading gets the whole budget
-            async with asyncio.timeout(max(0.0, ticket.started_at + self.timeout_s - time.monotonic())): return await asyncio.shield(job)
-        except TimeoutError:
-            ticket.set(); return f"the image took longer than {self.timeout_s:g} s to read; it is refused"
+        if not done:                                                            # its reading gets the whole budget
+            done, _ = await asyncio.wait({job}, timeout=max(0.0, ticket.started_at + self.timeout_s - time.monotonic()))
+        if not done: ticket.set(); return f"the image took longer than {self.timeout_s:g} s to read; it is refused"
+        return job.result()
     except asyncio.CancelledError: ticket.set(); raise
 
 @patch
