@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_data.ipynb #35a8f7ac
 from __future__ import annotations
-import email.utils, hashlib, json, os, time
+import email.utils, hashlib, json, os, tempfile, time
 from pathlib import Path
 import pandas as pd
 from pydantic import Field
@@ -16,7 +16,7 @@ from .colors import normalize_family
 __all__ = ['ROOT', 'DATA_DIR', 'RAW_DIR', 'INTERIM_DIR', 'PROCESSED_DIR', 'EXTERNAL_DIR', 'MODELS_DIR', 'MODEL_FILE', 'CARD_FILE',
            'RESULTS_DIR', 'REFERENCE_FILES', 'REFERENCE_PICTURE', 'PUBLISHED_FIGURES', 'USER_AGENT', 'Settings',
            'settings', 'DataNotFound', 'data_home', 'how_to_get', 'dataset_path', 'load_dataset', 'file_sha256',
-           'benchmark_result', 'retry_after']
+           'write_atomic', 'benchmark_result', 'retry_after']
 
 # %% ../nbs/00a_data.ipynb #2ebdd59c
 class Settings(BaseSettings):
@@ -131,6 +131,17 @@ def file_sha256(path: str | os.PathLike) -> str:
     with open(path, 'rb') as f:
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
     return h.hexdigest()
+
+# %% ../nbs/00a_data.ipynb #0a8b2699
+def write_atomic(data: bytes | pd.DataFrame, path: str | os.PathLike):
+    "Bytes, or a table as CSV, into `path` through a temporary file in the same folder; readable by others (0644), as a file the user writes."
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.part')
+    with os.fdopen(fd, 'wb') as f:
+        if isinstance(data, pd.DataFrame): data.to_csv(f, index=False)
+        else: f.write(data)
+    os.chmod(tmp, 0o644)                                      # mkstemp makes 0600
+    os.replace(tmp, path)
 
 # %% ../nbs/00a_data.ipynb #daac0357
 def benchmark_result(name: str) -> dict:

@@ -4,13 +4,13 @@
 
 # %% ../nbs/02_download.ipynb #8c446d7a
 from __future__ import annotations
-import os, random, re, socket, tempfile, time, urllib.error, urllib.request
+import random, re, socket, time, urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 import pandas as pd
 from fastcore.meta import delegates
 from tqdm import tqdm
-from .data import USER_AGENT, retry_after
+from .data import USER_AGENT, retry_after, write_atomic
 from .images import ImageError, load_image, sniff_format
 from .manifest import open_manifest, write_manifest
 
@@ -86,10 +86,7 @@ def download_row(row: dict, folder: Path, size: int = 218, **fetch_kw) -> tuple[
     fmt = sniff_format(body)
     dest = folder / 'img' / f'{aid}.{_EXT[fmt]}'
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f'.{aid}.', suffix='.part')
-    with os.fdopen(fd, 'wb') as f: f.write(body)
-    os.chmod(tmp, 0o644)                                      # readable by others, as any file the user writes (mkstemp makes 0600)
-    os.replace(tmp, dest)
+    write_atomic(body, dest)
     return dest.relative_to(folder).as_posix(), 'ok'
 
 # %% ../nbs/02_download.ipynb #da7bc58f

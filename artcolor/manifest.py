@@ -4,9 +4,10 @@
 
 # %% ../nbs/00g_manifest.ipynb #f0994952
 from __future__ import annotations
-import datetime, json, os, tempfile
+import datetime, json, os
 from pathlib import Path
 import pandas as pd
+from .data import write_atomic
 
 # %% auto #0
 __all__ = ['MANIFEST_COLUMNS', 'FILLED_LATER', 'manifest_row', 'read_manifest', 'write_manifest', 'manifest_columns',
@@ -33,8 +34,7 @@ def read_manifest(path) -> pd.DataFrame:
 def write_manifest(df: pd.DataFrame, path):
     "Write atomically: a temporary file in the same folder, then a rename."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name, suffix='.tmp'); os.close(fd)
-    df.to_csv(tmp, index=False); os.chmod(tmp, 0o644); os.replace(tmp, path)   # readable by others (mkstemp makes 0600)
+    write_atomic(df, path)
 
 # %% ../nbs/00g_manifest.ipynb #c6a693f3
 FILLED_LATER = ('image_url', 'title', 'creator', 'museum', 'dominant_hex', 'asset_id', 'aspect_ratio',

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00f_reference.ipynb #afed1093
 from __future__ import annotations
-import json, os, re, sys, tempfile
+import json, re, sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit
 import numpy as np, pandas as pd
 import pooch
 from .data import (PUBLISHED_FIGURES, REFERENCE_FILES, REFERENCE_PICTURE, USER_AGENT, data_home, file_sha256,
-                           how_to_get, settings)
+                           how_to_get, settings, write_atomic)
 from .features import FEATURE_NAMES
 
 pooch.get_logger().setLevel('WARNING')     # one line per table from artcolor instead of pooch's per-file log
@@ -111,14 +111,6 @@ def _why(e: Exception, url: str) -> str:
     if isinstance(e, requests.Timeout): return f"{url} did not answer in time"
     return f"{type(e).__name__} at {url}: {e}"
 
-def _write(data, path: Path):
-    "A table as CSV or bytes as they are, into `path` through a temporary file in the same folder."
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.part')
-    with os.fdopen(fd, 'wb') as f:
-        if isinstance(data, pd.DataFrame): data.to_csv(f, index=False)
-        else: f.write(data)
-    os.replace(tmp, path)
-
 # %% ../nbs/00f_reference.ipynb #def49773
 def fetch_source(name: str, src: Source, dest: Path, base_url: str, cache: Path, progress: bool = False) -> Path:
     "Download `src`'s files (each checked against its sha256), derive its table and write it into `dest`; returns the file written."
@@ -134,7 +126,7 @@ def fetch_source(name: str, src: Source, dest: Path, base_url: str, cache: Path,
     except Exception as e: raise FetchError(f"{name}: could not derive {src.out} from {', '.join(p for p, _ in src.files)}: {e}") from None
     if src.rows is not None and len(table) != src.rows:
         raise FetchError(f"{name}: derived {len(table):,} rows, not the {src.rows:,} the source holds: nothing written")
-    _write(table, Path(dest) / src.out)
+    write_atomic(table, Path(dest) / src.out)
     return Path(dest) / src.out
 
 # %% ../nbs/00f_reference.ipynb #5302cb97
