@@ -140,7 +140,7 @@ def write_atomic(data: bytes | pd.DataFrame, path: str | os.PathLike):
     with os.fdopen(fd, 'wb') as f:
         if isinstance(data, pd.DataFrame): data.to_csv(f, index=False)
         else: f.write(data)
-    os.chmod(tmp, 0o644)                                      # mkstemp makes 0600
+    os.chmod(tmp, 0o644)          # mkstemp makes 0600
     os.replace(tmp, path)
 
 # %% ../nbs/00a_data.ipynb #daac0357

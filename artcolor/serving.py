@@ -95,12 +95,14 @@ async def _submit(self: Classifier, data, kind: str):
     ticket = Ticket()
     job = asyncio.ensure_future(self.batcher.submit((data, ticket, kind)))
     try:
-        done, _ = await asyncio.wait({job}, timeout=self.timeout_s)            # its wait and its reading (a timeout cancels nothing)
+        # its wait and its reading (asyncio.wait's timeout cancels nothing)
+        done, _ = await asyncio.wait({job}, timeout=self.timeout_s)
         if not done and ticket.started_at is None:
             ticket.set()
             raise Busy(f"the service is busy: the image waited {self.timeout_s:g} s without its turn coming; "
                        "nothing is wrong with the file, send it again in a few seconds", math.ceil(self.timeout_s))
-        if not done:                                                            # its reading gets the whole budget
+        # its turn came: its reading gets the whole budget
+        if not done:
             done, _ = await asyncio.wait({job}, timeout=max(0.0, ticket.started_at + self.timeout_s - time.monotonic()))
         if not done: ticket.set(); return f"the image took longer than {self.timeout_s:g} s to read; it is refused"
         return job.result()
